@@ -1,0 +1,31 @@
+# `make test` and `make demo` work on a fresh machine with only Python 3.10+: they create .venv,
+# install the package with every backend and the test tools, then run. Re-running reuses .venv.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+BACKENDS ?= tensorflow jax torch
+
+.PHONY: setup test demo lint clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch is pinned to the CPU build that this project tests with.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e ".[backends,test]"
+	touch $(STAMP)
+
+test: $(STAMP)
+	BACKENDS="$(BACKENDS)" PY=$(PY) bash scripts/test_all_backends.sh
+
+demo: $(STAMP)
+	KERAS_BACKEND=$${KERAS_BACKEND:-tensorflow} $(PY) examples/edge_demo.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache

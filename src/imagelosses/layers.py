@@ -1,0 +1,93 @@
+"""Fixed-filter layers with no weights at all.
+
+`SobelEdges` and `Laplacian` hold no variables, so `trainable=True`, BatchNormalization or an
+optimizer can never change their filters. They serve the multi-output recipe: a model outputs an
+image and its edge map, and each head gets its own loss and `loss_weights`:
+
+    image = keras.layers.Conv2D(1, 3, padding="same")(features)
+    edges = imagelosses.layers.SobelEdges(magnitude=True, name="edges")(image)
+    model = keras.Model(inputs, {"image": image, "edges": edges})
+    model.compile(loss={"image": "mse", "edges": "mae"}, loss_weights={"image": 1.0, "edges": 0.2})
+"""
+
+from __future__ import annotations
+
+import keras
+
+from imagelosses._registry import register_layer
+from imagelosses._shapes import resolve_layout
+from imagelosses.filters import _conv
+from imagelosses.filters.edges import gradient_magnitude, laplacian, sobel
+
+
+class _FixedFilter(keras.layers.Layer):
+    def __init__(self, mode="reflect", data_format=None, spatial_dims=None, **kwargs):
+        super().__init__(**kwargs)
+        _conv.check_mode(mode)
+        self.mode = mode
+        self.data_format = data_format
+        self.spatial_dims = spatial_dims
+
+    def _layout(self, input_shape):
+        return resolve_layout(
+            input_shape, data_format=self.data_format, spatial_dims=self.spatial_dims
+        )
+
+    def _filtered_shape(self, input_shape):
+        shape = list(input_shape)
+        if self.mode == "valid":
+            for axis in self._layout(input_shape).spatial_axes:
+                shape[axis] = None if shape[axis] is None else shape[axis] - 2
+        return tuple(shape)
+
+    def _options(self):
+        return dict(mode=self.mode, data_format=self.data_format, spatial_dims=self.spatial_dims)
+
+    def get_config(self):
+        return {**super().get_config(), **self._options()}
+
+
+@register_layer
+class SobelEdges(_FixedFilter):
+    """Sobel derivatives (`imagelosses.filters.sobel`) or, with `magnitude=True`, their norm.
+
+    Output: the input's shape plus a last axis of one component per spatial axis, or the input's
+    shape with `magnitude=True` (each spatial side shrinks by 2 with mode="valid").
+    """
+
+    def __init__(self, magnitude=False, mode="reflect", data_format=None, spatial_dims=None,
+                 **kwargs):
+        super().__init__(mode=mode, data_format=data_format, spatial_dims=spatial_dims, **kwargs)
+        self.magnitude = bool(magnitude)
+
+    def call(self, inputs):
+        fn = gradient_magnitude if self.magnitude else sobel
+        return fn(inputs, **self._options())
+
+    def compute_output_shape(self, input_shape):
+        shape = self._filtered_shape(input_shape)
+        if self.magnitude:
+            return shape
+        return shape + (self._layout(input_shape).spatial_dims,)
+
+    def get_config(self):
+        return {**super().get_config(), "magnitude": self.magnitude}
+
+
+@register_layer
+class Laplacian(_FixedFilter):
+    """The Laplacian (`imagelosses.filters.laplacian`) of each channel; output shaped as input."""
+
+    def __init__(self, diagonals=False, mode="reflect", data_format=None, spatial_dims=None,
+                 **kwargs):
+        super().__init__(mode=mode, data_format=data_format, spatial_dims=spatial_dims, **kwargs)
+        self.diagonals = bool(diagonals)
+
+    def call(self, inputs):
+        return laplacian(inputs, diagonals=self.diagonals, **self._options())
+
+    def compute_output_shape(self, input_shape):
+        return self._filtered_shape(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "diagonals": self.diagonals}

@@ -1,0 +1,43 @@
+"""Shared test settings: the backend in use, seeds, and the one tolerance table."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+BACKEND = keras.backend.backend()
+
+# One tolerance table keyed by the input dtype. float32 compute against float64 references.
+TOLERANCES = {
+    "float32": {"rtol": 1e-5, "atol": 1e-6},
+    "float16": {"rtol": 1e-3, "atol": 1e-3},
+    "bfloat16": {"rtol": 1e-2, "atol": 1e-2},
+}
+
+
+def assert_close(actual, expected, dtype="float32", **overrides):
+    tolerance = {**TOLERANCES[dtype], **overrides}
+    np.testing.assert_allclose(to_numpy(actual), np.asarray(expected, np.float64), **tolerance)
+
+
+def to_numpy(x):
+    return np.asarray(keras.ops.convert_to_numpy(x), dtype=np.float64)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(20261123)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_keras_state():
+    keras.utils.set_random_seed(7)
+    keras.config.set_image_data_format("channels_last")
+    yield
+    keras.mixed_precision.set_global_policy("float32")
+    keras.config.set_image_data_format("channels_last")
