@@ -1,0 +1,3 @@
+"""Stateful `keras.metrics.Metric`s: image quality and segmentation overlap."""
+
+__all__ = []
