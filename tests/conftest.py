@@ -41,3 +41,24 @@ def _fresh_keras_state():
     yield
     keras.mixed_precision.set_global_policy("float32")
     keras.config.set_image_data_format("channels_last")
+
+
+def gradient(fn, x):
+    """d(sum(fn(x)))/dx as float64 numpy, through the active backend's autodiff."""
+    x = np.asarray(x, np.float32)
+    if BACKEND == "jax":
+        import jax
+
+        return np.asarray(jax.grad(lambda v: keras.ops.sum(fn(v)))(x), np.float64)
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        v = tf.Variable(x)
+        with tf.GradientTape() as tape:
+            total = tf.reduce_sum(fn(v))
+        return tape.gradient(total, v).numpy().astype(np.float64)
+    import torch
+
+    v = torch.tensor(x, requires_grad=True)
+    torch.sum(fn(v)).backward()
+    return v.grad.numpy().astype(np.float64)

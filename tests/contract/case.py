@@ -6,8 +6,8 @@ every module there is collected, and the suite fails for a registered loss that 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 

@@ -16,7 +16,9 @@ def per_image_channel(fn, x, spatial_dims):
     x = np.asarray(x, np.float64)
     lead = x.shape[: x.ndim - spatial_dims - 1]
     flat = x.reshape((-1,) + x.shape[-spatial_dims - 1 :])
-    out = np.stack([np.stack([fn(img[..., c]) for c in range(img.shape[-1])], axis=spatial_dims) for img in flat])
+    out = np.stack(
+        [np.stack([fn(img[..., c]) for c in range(img.shape[-1])], axis=spatial_dims) for img in flat]
+    )
     return out.reshape(lead + out.shape[1:])
 
 
@@ -33,7 +35,9 @@ def _scipy(fn, mode, spatial_dims):
 def reference_sobel(x, mode="reflect", spatial_dims=2):
     """(..., *spatial, C, spatial_dims) components in axis order."""
     parts = [
-        per_image_channel(_scipy(lambda im, m, a=a: ndi.sobel(im, axis=a, mode=m), mode, spatial_dims), x, spatial_dims)
+        per_image_channel(
+            _scipy(lambda im, m, a=a: ndi.sobel(im, axis=a, mode=m), mode, spatial_dims), x, spatial_dims
+        )
         for a in range(spatial_dims)
     ]
     return np.stack(parts, axis=-1)

@@ -121,7 +121,9 @@ class WeightedSum(Loss):
     flatten, so `0.5 * (a + b) + c` has the three terms `a`, `b`, `c`.
     """
 
-    def __init__(self, losses, weights=None, name="weighted_sum", reduction="sum_over_batch_size", dtype=None):
+    def __init__(
+        self, losses, weights=None, name="weighted_sum", reduction="sum_over_batch_size", dtype=None
+    ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         if isinstance(losses, (str, dict)) or not hasattr(losses, "__len__") or len(losses) == 0:
             raise ValueError(
