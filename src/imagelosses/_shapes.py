@@ -94,8 +94,10 @@ class Layout:
     def per_sample_sum(self, x):
         return ops.sum(x, axis=tuple(range(self.num_sample_axes, len(x.shape))))
 
-    def per_sample_max(self, x, keepdims=False):
-        return ops.max(x, axis=tuple(range(self.num_sample_axes, len(x.shape))), keepdims=keepdims)
+    def per_sample_max(self, x, keepdims=False, initial=None):
+        """Max after the sample axes; `initial` is also the value of an empty batch's maxima."""
+        axes = tuple(range(self.num_sample_axes, len(x.shape)))
+        return ops.max(x, axis=axes, keepdims=keepdims, initial=initial)
 
 
 def _expected_ranks(spatial_dims: int | None) -> tuple[int, ...]:

@@ -66,7 +66,8 @@ def sobel_loss(
         scaled = []
         for y, edges in zip((y_true, y_pred), maps):
             norm = edges if magnitude else gradient_magnitude(y, **options)
-            peak = layout.per_sample_max(norm, keepdims=True) + NORMALIZE_EPSILON
+            # initial=0 changes no maximum (magnitudes are positive) and lets empty batches through
+            peak = layout.per_sample_max(norm, keepdims=True, initial=0.0) + NORMALIZE_EPSILON
             scaled.append(edges / (peak if magnitude else ops.expand_dims(peak, -1)))
         maps = scaled
     return layout.per_sample_mean(_distance(maps[0] - maps[1], distance))
