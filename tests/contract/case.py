@@ -36,6 +36,11 @@ class Case:
         size: spatial side used in the tests (volumes use `size // 2`).
         batch_invariant_bias: True when adding a constant to `y_pred` leaves the loss unchanged
             (edge losses): the test model's last layer then has no bias, whose gradient is 0.
+        prediction: what `y_pred` holds, for the fuzz tests' extreme values: "image" (values in
+            [0, max_val]), "probabilities" or "logits".
+        bounds: the documented range of the per-sample values, checked by the fuzz tests.
+        batch_coupled: True when a sample's value depends on the other samples of its batch
+            (`per_image=False` statistics); the multi-device tests then document the difference.
     """
 
     name: str
@@ -48,4 +53,7 @@ class Case:
     dims: tuple = ("2d", "3d", "sequence")
     size: int = 16
     batch_invariant_bias: bool = False
+    prediction: str = "image"
+    bounds: tuple = (0.0, float("inf"))
+    batch_coupled: bool = False
     extra: dict = field(default_factory=dict)
