@@ -1,0 +1,116 @@
+"""Trains every contract case on one device and on two, in a fresh process; prints JSON.
+
+Usage: python -m tests.reliability.multi_device_worker tensorflow|jax
+
+Two host CPU devices must be declared before the backend starts, hence a process of its own:
+TensorFlow splits the CPU into 2 logical devices and trains under `tf.distribute.MirroredStrategy`;
+JAX is started with `--xla_force_host_platform_device_count=2` and trains under
+`keras.distribution.DataParallel`. Each case trains the same initial weights for 2 SGD steps on
+a global batch of 4 (2 per device), then reports the largest relative gap in losses and weights,
+and the values of two stateful metrics.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+BACKEND = sys.argv[1]
+os.environ["KERAS_BACKEND"] = BACKEND
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+if BACKEND == "jax":
+    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2"
+    os.environ["JAX_PLATFORMS"] = "cpu"
+else:
+    import tensorflow as tf
+
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+
+import contextlib  # noqa: E402
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from imagelosses.losses.base import LossTerm  # noqa: E402
+from tests.contract.cases import ALL_CASES  # noqa: E402
+
+
+def _scope(devices: int):
+    if devices == 1:
+        return contextlib.nullcontext()
+    if BACKEND == "tensorflow":
+        return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]).scope()
+    return contextlib.nullcontext()
+
+
+def _set_distribution(devices: int):
+    if BACKEND == "jax":
+        import jax
+
+        keras.distribution.set_distribution(
+            keras.distribution.DataParallel(devices=jax.devices()[:devices]) if devices > 1 else None
+        )
+
+
+def _model(case):
+    inputs = keras.Input(shape=(case.size, case.size, 1))
+    hidden = keras.layers.Conv2D(4, 3, padding="same", activation="tanh")(inputs)
+    outputs = keras.layers.Conv2D(case.channels, 1, activation=case.head)(hidden)
+    return keras.Model(inputs, outputs)
+
+
+def _train(case, devices, initial, x, y):
+    _set_distribution(devices)
+    with _scope(devices):
+        model = _model(case)
+        if initial is not None:
+            model.set_weights(initial)
+        model.compile(optimizer=keras.optimizers.SGD(0.05), loss=case.make(),
+                      metrics=[LossTerm(case.make(), name="term")])
+    start = [np.array(w) for w in model.get_weights()]
+    history = model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    losses = [float(v) for v in history.history["loss"]]
+    evaluated = model.evaluate(x, y, batch_size=4, verbose=0, return_dict=True)
+    _set_distribution(1)
+    return start, model.get_weights(), losses + [evaluated["loss"]], evaluated["term"]
+
+
+def _gap(a, b):
+    """Largest difference, relative to the largest magnitude of the reference tensor."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return float(np.max(np.abs(a - b)) / (np.max(np.abs(b)) + 1e-12))
+
+
+def _flat(weights):
+    """All weights in one vector, so a gap is relative to the model's largest weight."""
+    return np.concatenate([np.ravel(w) for w in weights])
+
+
+def main():
+    rng = np.random.default_rng(0)
+    report = {"devices": None, "cases": {}}
+    for case in ALL_CASES:
+        keras.utils.set_random_seed(0)
+        x = rng.random((8, case.size, case.size, 1)).astype("float32")
+        y, _ = case.data(rng, (8, case.size, case.size, case.channels))
+        start, one_weights, one_losses, one_metric = _train(case, 1, None, x, y)
+        _, two_weights, two_losses, two_metric = _train(case, 2, start, x, y)
+        report["cases"][case.name] = {
+            "loss_gap": _gap(two_losses, one_losses),
+            "metric_gap": _gap(two_metric, one_metric),
+            "weight_gap": _gap(_flat(two_weights), _flat(one_weights)),
+            "batch_coupled": case.batch_coupled,
+        }
+    if BACKEND == "jax":
+        import jax
+
+        report["devices"] = len(jax.devices())
+    else:
+        report["devices"] = len(tf.config.list_logical_devices("CPU"))
+    print("RESULT " + json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
