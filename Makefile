@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch is pinned to the CPU build that this project tests with.
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e ".[backends,test]"
+	$(PY) -m pip install --quiet -e ".[backends,test,cli]"
 	touch $(STAMP)
 
 test: $(STAMP)

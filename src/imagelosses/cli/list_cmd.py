@@ -1,0 +1,119 @@
+"""`imagelosses list`: every registered loss and metric, what it is for, and its reference.
+
+The lines come from the table below; a loss or metric registered later without an entry shows the
+first line of its docstring, so nothing registered is ever left out.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+
+import imagelosses
+from imagelosses.cli import specs
+from imagelosses.cli._common import text_table
+
+# class name -> (what it is for, the paper or library it follows or matches)
+DESCRIPTIONS = {
+    "SobelLoss": ("distance between Sobel gradients: sharper edges in restoration",
+                  "Sobel operator; matches scipy.ndimage.sobel"),
+    "LaplacianLoss": ("distance between Laplacians: fine detail and ringing",
+                      "matches scipy.ndimage.laplace / OpenCV Laplacian"),
+    "GradientDifferenceLoss": ("differences of image gradients: less blurry predictions",
+                               "Mathieu, Couprie and LeCun, ICLR 2016"),
+    "WeightedSum": ("weighted sum of losses, e.g. 0.2 * SobelLoss() + 'mse'", "-"),
+    "SSIMLoss": ("1 - SSIM: perceived structure, luminance and contrast",
+                 "Wang et al. 2004; matches tf.image.ssim"),
+    "MSSSIMLoss": ("1 - MS-SSIM: SSIM over five scales", "Wang, Simoncelli and Bovik 2003; "
+                   "matches tf.image.ssim_multiscale"),
+    "MSSSIML1Loss": ("alpha (1 - MS-SSIM) + (1 - alpha) Gaussian-weighted L1, for restoration",
+                     "Zhao, Gallo, Frosio and Kautz 2017"),
+    "CharbonnierLoss": ("smooth L1, sqrt(d^2 + eps^2): robust restoration loss",
+                        "Charbonnier et al. 1994; Lai et al. 2017 (LapSRN)"),
+    "TotalVariationLoss": ("total variation of the prediction: smoothness prior",
+                           "Rudin, Osher and Fatemi 1992; matches tf.image.total_variation"),
+    "PSNRLoss": ("-PSNR: MSE on a log scale", "-"),
+    "DiceLoss": ("1 - Dice overlap per class: imbalanced segmentation",
+                 "Milletari et al. 2016 (V-Net); MONAI DiceLoss"),
+    "GeneralizedDiceLoss": ("Dice weighted by 1/volume^2 per class: rare classes count",
+                            "Sudre et al. 2017; MONAI GeneralizedDiceLoss"),
+    "JaccardLoss": ("1 - IoU per class", "Jaccard index; MONAI DiceLoss(jaccard=True)"),
+    "TverskyLoss": ("Dice with separate weights on false positives and false negatives",
+                    "Salehi et al. 2017; MONAI TverskyLoss"),
+    "FocalTverskyLoss": ("Tversky loss raised to a power: focus on hard, small objects",
+                         "Abraham and Khan 2019"),
+    "FocalLoss": ("cross-entropy down-weighting easy pixels", "Lin et al. 2017; MONAI FocalLoss"),
+    "CrossEntropyLoss": ("binary or categorical cross-entropy, optional class weights",
+                         "keras categorical/binary cross-entropy"),
+    "LovaszSoftmaxLoss": ("convex surrogate of the IoU, multi-class", "Berman et al. 2018"),
+    "LovaszHingeLoss": ("convex surrogate of the IoU, binary", "Berman et al. 2018"),
+    "BoundaryWeightedBCEDiceLoss": ("BCE weighted near object boundaries, plus Dice",
+                                    "the widely shared boundary-weighted BCE + Dice recipe"),
+    "ForgiveFalseNegatives": ("wraps a loss: misses of given classes cost nothing", "-"),
+    "LossTerm": ("one term of a WeightedSum, watched as a metric", "-"),
+    "SSIM": ("mean SSIM over images, across batches", "Wang et al. 2004; tf.image.ssim"),
+    "MSSSIM": ("mean MS-SSIM over images, across batches", "tf.image.ssim_multiscale"),
+    "PSNR": ("mean PSNR over images, across batches", "tf.image.psnr"),
+    "IoU": ("intersection over union per class and mean, from exact counts",
+            "keras MeanIoU / tf.metrics.mean_iou"),
+    "Dice": ("Dice per class and mean, from exact counts", "Dice 1945 / Sorensen 1948"),
+    "ThresholdedMeanIoU": ("binary mean IoU averaged over probability thresholds 0.5..0.95",
+                           "Kaggle TGS salt metric; tf.metrics.mean_iou"),
+}
+
+
+def add_arguments(parser):
+    parser.add_argument("--format", choices=("table", "json"), default="table",
+                        help="output format (default: table)")
+
+
+def _first_line(cls) -> str:
+    doc = inspect.getdoc(cls) or ""
+    line = doc.strip().splitlines()[0] if doc.strip() else ""
+    match = re.match(r"Loss class of `(\w+)`", line)
+    if match:  # a thin class: its function's docstring says what it is
+        fn = getattr(imagelosses, match.group(1), None) or getattr(imagelosses.losses,
+                                                                    match.group(1), None)
+        if fn is not None and inspect.getdoc(fn):
+            line = inspect.getdoc(fn).splitlines()[0]
+    return line or "-"
+
+
+def entries() -> list[dict]:
+    aliases = {}
+    for name, alias in specs.ALIASES.items():
+        if not alias.cls.startswith("keras:"):
+            aliases.setdefault(alias.cls, []).append(name)
+    items = []
+    for kind, table in (("loss", imagelosses.LOSSES), ("metric", imagelosses.METRICS)):
+        for name in sorted(table):
+            purpose, reference = DESCRIPTIONS.get(name, (_first_line(table[name]), "-"))
+            items.append(dict(kind=kind, name=name, bakeoff_names=aliases.get(name, []),
+                              purpose=purpose, reference=reference))
+    return items
+
+
+def run(args) -> int:
+    items = entries()
+    if args.format == "json":
+        print(json.dumps(items, indent=2))
+        return 0
+    for kind in ("loss", "metric"):
+        rows = [[i["name"], ",".join(i["bakeoff_names"]) or "-", i["purpose"], i["reference"]]
+                for i in items if i["kind"] == kind]
+        print(f"{kind.upper()}ES" if kind == "loss" else "METRICS")
+        print(_left_table(["name", "bakeoff name", "what it is for", "reference"], rows))
+        print()
+    print("Keras losses also work in `imagelosses bakeoff --losses`: mse, mae, huber, ...")
+    return 0
+
+
+def _left_table(header, rows) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *rows]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+__all__ = ["run", "entries", "add_arguments", "text_table"]
