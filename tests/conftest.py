@@ -43,13 +43,23 @@ def _fresh_keras_state():
     keras.config.set_image_data_format("channels_last")
 
 
-def gradient(fn, x):
+def compiled(fn):
+    """`jax.jit(fn)` on jax, where op-by-op eager execution compiles every op for every shape."""
+    if BACKEND == "jax":
+        import jax
+
+        return jax.jit(fn)
+    return fn
+
+
+def gradient(fn, x, jit=False):
     """d(sum(fn(x)))/dx as float64 numpy, through the active backend's autodiff."""
     x = np.asarray(x, np.float32)
     if BACKEND == "jax":
         import jax
 
-        return np.asarray(jax.grad(lambda v: keras.ops.sum(fn(v)))(x), np.float64)
+        grad = jax.grad(lambda v: keras.ops.sum(fn(v)))
+        return np.asarray((jax.jit(grad) if jit else grad)(x), np.float64)
     if BACKEND == "tensorflow":
         import tensorflow as tf
 

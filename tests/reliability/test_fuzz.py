@@ -1,0 +1,85 @@
+"""Property-based fuzzing of every contract case: finite values within bounds, finite gradients.
+
+Random batch (1 or 3), spatial size (the case's size or size + 3), 2D or 3D where supported, and
+extreme predictions: constant images, exact 0 and 1 (`max_val`), `y_pred == y_true`; one-hot
+and uniform probabilities; logits of +-1e4 and 0. The example budget per case is
+`FUZZ_EXAMPLES` (default 6) to keep the suite inside its CI time.
+"""
+
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import compiled, gradient, to_numpy
+from tests.contract.cases import ALL_CASES
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
+PATTERNS = {
+    "image": ["random", "constant", "zeros", "ones", "identical"],
+    "probabilities": ["random", "one_hot", "uniform"],
+    "logits": ["random", "plus_1e4", "minus_1e4", "alternating_1e4", "zeros"],
+}
+
+
+def _extreme(pattern, y_true, y_pred, rng):
+    if pattern == "random":
+        return y_pred
+    if pattern == "constant":
+        return np.full_like(y_pred, rng.uniform(0.0, 1.0))
+    if pattern in ("zeros", "ones"):
+        return np.full_like(y_pred, float(pattern == "ones"))
+    if pattern == "identical":
+        return y_true.copy()
+    if pattern == "one_hot":
+        k = y_pred.shape[-1]
+        if k == 1:
+            return (y_pred > 0.5).astype(y_pred.dtype)
+        return np.eye(k)[np.argmax(y_pred, axis=-1)].astype(y_pred.dtype)
+    if pattern == "uniform":
+        k = y_pred.shape[-1]
+        return np.full_like(y_pred, 0.5 if k == 1 else 1.0 / k)
+    if pattern == "plus_1e4":
+        return np.full_like(y_pred, 1e4)
+    if pattern == "minus_1e4":
+        return np.full_like(y_pred, -1e4)
+    if pattern == "alternating_1e4":
+        return np.where(rng.random(y_pred.shape) < 0.5, -1e4, 1e4)
+    return np.zeros_like(y_pred)
+
+
+def _shape(case, dims, batch, extra):
+    if dims == "3d":
+        side = case.size // 2 + extra
+        return (batch, side, side, side, case.channels)
+    return (batch, case.size + extra, case.size + extra + 1, case.channels)
+
+
+@pytest.mark.parametrize("case", ALL_CASES, ids=[c.name for c in ALL_CASES])
+def test_values_and_gradients_are_finite_and_within_bounds(case):
+    dims_options = [d for d in ("2d", "3d") if d in case.dims] or ["2d"]
+
+    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(
+        batch=st.sampled_from([1, 3]),  # few distinct shapes: each costs a compile on jax
+        extra=st.sampled_from([0, 3]),
+        dims=st.sampled_from(dims_options),
+        pattern=st.sampled_from(PATTERNS[case.prediction]),
+        seed=st.integers(0, 2**16),
+    )
+    def check(batch, extra, dims, pattern, seed):
+        rng = np.random.default_rng(seed)
+        y_true, y_pred = case.data(rng, _shape(case, dims, batch, extra))
+        y_pred = _extreme(pattern, y_true, y_pred, rng).astype(np.float32)
+        loss = case.make(spatial_dims=3 if dims == "3d" else 2)
+        values = to_numpy(compiled(loss.call)(y_true, y_pred))
+        low, high = case.bounds
+        assert np.all(np.isfinite(values)), (pattern, values)
+        assert np.all(values >= low - 1e-5) and np.all(values <= high + 1e-5), (pattern, values)
+        grad = gradient(lambda v: loss.call(y_true, v), y_pred, jit=True)
+        assert np.all(np.isfinite(grad)), pattern
+
+    check()

@@ -1,0 +1,45 @@
+"""Every contract case under the mixed_float16 and mixed_bfloat16 policies.
+
+The model computes in float16/bfloat16 and the loss in float32. Stated tolerance: the loss of the
+mixed-precision model is within 2% (float16) or 5% (bfloat16, 8 significant bits) of the same
+model's float32 loss, with the same weights; training stays finite.
+"""
+
+import keras
+import numpy as np
+import pytest
+
+from tests.conftest import to_numpy
+from tests.contract.cases import ALL_CASES
+
+RELATIVE_TOLERANCE = {"mixed_float16": 0.02, "mixed_bfloat16": 0.05}
+
+
+def _model(case):
+    inputs = keras.Input(shape=(case.size, case.size, 1))
+    hidden = keras.layers.Conv2D(4, 3, padding="same", activation="tanh")(inputs)
+    outputs = keras.layers.Conv2D(case.channels, 1, activation=case.head)(hidden)
+    return keras.Model(inputs, outputs)
+
+
+def _evaluate(model, case, x, y):
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=case.make())
+    return float(model.evaluate(x, y, batch_size=4, verbose=0))
+
+
+@pytest.mark.parametrize("case", ALL_CASES, ids=[c.name for c in ALL_CASES])
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+def test_mixed_precision_trains_finite_and_close_to_float32(case, policy, rng):
+    x = rng.random((4, case.size, case.size, 1)).astype("float32")
+    y, _ = case.data(rng, (4, case.size, case.size, case.channels))
+    full = _model(case)
+    reference = _evaluate(full, case, x, y)
+    keras.mixed_precision.set_global_policy(policy)
+    mixed = _model(case)
+    mixed.set_weights(full.get_weights())
+    value = _evaluate(mixed, case, x, y)
+    assert np.isfinite(value)
+    assert abs(value - reference) <= RELATIVE_TOLERANCE[policy] * abs(reference) + 1e-4
+    history = mixed.fit(x, y, batch_size=2, epochs=1, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+    assert all(np.all(np.isfinite(to_numpy(w))) for w in mixed.trainable_weights)
