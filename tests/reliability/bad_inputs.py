@@ -1,0 +1,79 @@
+"""The catalogue of bad inputs: one row per mistake, the call that makes it, and the error it gives.
+
+`python -m tests.reliability.bad_inputs` prints the table of docs/bad_inputs.md from the errors
+actually raised; `test_bad_inputs.py` checks every row raises its error and that the document
+quotes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+import imagelosses as il
+
+
+def _images(*shape, dtype="float32"):
+    return np.random.default_rng(0).random(shape).astype(dtype)
+
+
+@dataclass(frozen=True)
+class Row:
+    mistake: str
+    call: str  # what the user wrote, for the table
+    run: Callable
+    error: type
+
+
+ROWS = [
+    Row("mismatched shapes", "SobelLoss()(y_true[8x8], y_pred[8x9])",
+        lambda: il.SobelLoss()(_images(2, 8, 8, 1), _images(2, 8, 9, 1)), ValueError),
+    Row("wrong rank", "sobel_loss(images (B, H, W), ...)",
+        lambda: il.sobel_loss(_images(2, 8, 8), _images(2, 8, 8)), ValueError),
+    Row("rank 4 with spatial_dims=3", "laplacian(images (B, H, W, C), spatial_dims=3)",
+        lambda: il.laplacian(_images(2, 8, 8, 1), spatial_dims=3), ValueError),
+    Row("wrong dtype", "sobel(complex images)",
+        lambda: il.sobel(_images(1, 8, 8, 1).astype(np.complex64)), TypeError),
+    Row("unknown boundary mode", "SobelLoss(mode='wrap')",
+        lambda: il.SobelLoss(mode="wrap")(_images(1, 8, 8, 1), _images(1, 8, 8, 1)), ValueError),
+    Row("unknown distance", "SobelLoss(distance='huber')",
+        lambda: il.SobelLoss(distance="huber")(_images(1, 8, 8, 1), _images(1, 8, 8, 1)), ValueError),
+    Row("unknown data_format", "sobel(x, data_format='NHWC')",
+        lambda: il.sobel(_images(1, 8, 8, 1), data_format="NHWC"), ValueError),
+    Row("spatial_dims not 2 or 3", "sobel(x, spatial_dims=1)",
+        lambda: il.sobel(_images(1, 8, 8, 1), spatial_dims=1), ValueError),
+    Row("image too small for the mode", "sobel(x of width 1, mode='mirror')",
+        lambda: il.sobel(_images(1, 8, 1, 1), mode="mirror"), ValueError),
+    Row("exponent out of range", "GradientDifferenceLoss(alpha=0.5)",
+        lambda: il.GradientDifferenceLoss(alpha=0.5)(_images(1, 8, 8, 1), _images(1, 8, 8, 1)),
+        ValueError),
+    Row("option of the wrong type", "GradientDifferenceLoss(alpha='2')",
+        lambda: il.GradientDifferenceLoss(alpha="2")(_images(1, 8, 8, 1), _images(1, 8, 8, 1)),
+        TypeError),
+    Row("weights that do not match the losses", "WeightedSum(['mse', 'mae'], weights=[1.0])",
+        lambda: il.WeightedSum(["mse", "mae"], weights=[1.0]), ValueError),
+    Row("unknown loss name in a sum", "WeightedSum(['no_such_loss'])",
+        lambda: il.WeightedSum(["no_such_loss"]), ValueError),
+]
+
+
+def message(row: Row) -> str:
+    try:
+        row.run()
+    except row.error as error:
+        return str(error).splitlines()[0]
+    raise AssertionError(f"{row.mistake}: no {row.error.__name__} raised")
+
+
+def table() -> str:
+    lines = ["| mistake | call | error |", "|---|---|---|"]
+    for row in ROWS:
+        text = message(row).replace("|", "\\|")
+        lines.append(f"| {row.mistake} | `{row.call}` | `{row.error.__name__}`: {text} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(table())
