@@ -35,8 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="Keras backend; sets KERAS_BACKEND before Keras is imported (by "
                              "re-running the command in a child process when another backend is "
                              "already loaded). Default: $KERAS_BACKEND, else tensorflow")
+    parser.add_argument("--version", action="store_true",
+                        help="print the versions of imagelosses and Keras, and the backend")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
     p = sub.add_parser("bakeoff", help="train a small net per loss and compare them on held-out data",
                        description=bakeoff.__doc__,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -74,10 +75,23 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_:  # argparse: 0 for --help, 2 for bad arguments
         return int(exit_.code or 0)
     args.argv = argv
+    if args.command is None and not args.version:
+        parser.print_usage(sys.stderr)
+        print("imagelosses: error: a command is required (bakeoff, compare or list)",
+              file=sys.stderr)
+        return EXIT_USAGE
     if getattr(args, "backend", None):
         code = _rerun_with_backend(args.backend, argv)
         if code is not None:
             return code
+    if args.version:
+        import keras
+
+        import imagelosses
+
+        print(f"imagelosses {imagelosses.__version__}, keras {keras.__version__}, "
+              f"backend {keras.backend.backend()}")
+        return 0
     from imagelosses.cli import bakeoff, compare, list_cmd
 
     commands = {"bakeoff": bakeoff.run, "compare": compare.run, "list": list_cmd.run}
@@ -93,5 +107,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-__all__ = ["main", "build_parser", "EXIT_USAGE"]
