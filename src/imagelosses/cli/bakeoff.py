@@ -40,6 +40,7 @@ SETTINGS = {
 RESTORE_METRICS = [("PSNR", "dB", True), ("SSIM", "", True), ("MS-SSIM", "", True),
                    ("edge error", "intensity", False)]
 EXAMPLES = 2  # held-out examples shown in the figure grid
+LAST = "channels_last"  # every array of the bake-off is (B, H, W, C)
 
 
 def add_arguments(parser):
@@ -99,14 +100,15 @@ def restore_scores(y_true, y_pred) -> dict:
     ms_ssim = public("ms_ssim", feature=need)
     scores = {
         "PSNR": float(np.mean(keras.ops.convert_to_numpy(psnr(y_true, y_pred, max_val=1.0)))),
-        "SSIM": float(np.mean(keras.ops.convert_to_numpy(ssim(y_true, y_pred, max_val=1.0)))),
+        "SSIM": float(np.mean(keras.ops.convert_to_numpy(ssim(y_true, y_pred, max_val=1.0,
+                                                             data_format=LAST)))),
     }
     try:
-        value = ms_ssim(y_true, y_pred, max_val=1.0)
+        value = ms_ssim(y_true, y_pred, max_val=1.0, data_format=LAST)
         scores["MS-SSIM"] = float(np.mean(keras.ops.convert_to_numpy(value)))
     except ValueError:  # held-out images too small for 5 scales
         scores["MS-SSIM"] = None
-    edges = imagelosses.sobel_loss(y_true, y_pred, distance="mae")
+    edges = imagelosses.sobel_loss(y_true, y_pred, distance="mae", data_format=LAST)
     scores["edge error"] = float(np.mean(keras.ops.convert_to_numpy(edges)))
     return scores
 
@@ -244,6 +246,16 @@ def summary(result: dict) -> str:
 
 
 def run(args) -> int:
+    """The bake-off; the nets and losses work in channels_last, restored afterwards."""
+    previous = keras.config.image_data_format()
+    keras.config.set_image_data_format("channels_last")
+    try:
+        return _run(args)
+    finally:
+        keras.config.set_image_data_format(previous)
+
+
+def _run(args) -> int:
     tasks = _check(args)
     mode = "quick" if args.quick else "default"
     log = sys.stderr

@@ -55,13 +55,16 @@ def image_scores(ref: np.ndarray, test: np.ndarray, max_val: float) -> dict:
     ssim, ms_ssim, psnr = (public(n, feature=need) for n in ("ssim", "ms_ssim", "psnr"))
     y_true = ref.astype(np.float32).reshape((1,) + ref.shape[:2] + (-1,))
     y_pred = test.astype(np.float32).reshape((1,) + test.shape[:2] + (-1,))
-    scores = {"SSIM": float(_numpy(ssim(y_true, y_pred, max_val=max_val)).mean())}
+    last = "channels_last"  # arrays are (1, H, W, C) whatever keras.config says
+    scores = {"SSIM": float(_numpy(ssim(y_true, y_pred, max_val=max_val, data_format=last)).mean())}
     try:
-        scores["MS-SSIM"] = float(_numpy(ms_ssim(y_true, y_pred, max_val=max_val)).mean())
+        value = ms_ssim(y_true, y_pred, max_val=max_val, data_format=last)
+        scores["MS-SSIM"] = float(_numpy(value).mean())
     except ValueError:  # too small for five scales
         scores["MS-SSIM"] = None
     scores["PSNR"] = float(_numpy(psnr(y_true, y_pred, max_val=max_val)).mean())
-    edges = imagelosses.sobel_loss(y_true / max_val, y_pred / max_val, distance="mae")
+    edges = imagelosses.sobel_loss(y_true / max_val, y_pred / max_val, distance="mae",
+                                   data_format=last)
     scores["edge error"] = float(_numpy(edges).mean())
     return scores
 
