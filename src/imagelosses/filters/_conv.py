@@ -15,6 +15,7 @@ Modes, with scipy.ndimage's names and meanings (input `a b c d`, one pad cell sh
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 from keras import ops
 
@@ -72,10 +73,28 @@ def pad_axis(x, axis: int, radius: int, mode: str):
 
 
 def correlate1d(x, taps, axis: int, mode: str):
-    """`scipy.ndimage.correlate1d(x, taps, axis, mode=mode)` (cval 0), odd `taps`, any backend."""
+    """`scipy.ndimage.correlate1d(x, taps, axis, mode=mode)` (cval 0), odd `taps`, any backend.
+
+    Portable path: one shifted slice of the padded input per non-zero tap. On the TensorFlow
+    backend, filters of `TF_CONV_MIN_TAPS` taps or more run as one single-channel convolution
+    instead (its gradient is 2-3x cheaper there than the slices'); `sliced_correlate1d` is the
+    reference both are tested against.
+    """
     taps = np.asarray(taps, dtype=np.float64)
+    padded = pad_axis(x, axis, len(taps) // 2, mode)
+    if len(taps) >= TF_CONV_MIN_TAPS and keras.backend.backend() == "tensorflow":
+        return tf_conv_correlate1d(padded, taps, axis)
+    return sliced_correlate1d(padded, taps, axis)
+
+
+# From this many taps on, a convolution beats shifted slices on TensorFlow (measured on a CPU:
+# 11 taps, fwd+bwd 33 ms against 82 ms; 3 taps, 23 ms against 24 ms).
+TF_CONV_MIN_TAPS = 5
+
+
+def sliced_correlate1d(padded, taps, axis: int):
+    """Valid correlation of an already padded input: a sum of shifted slices (the reference)."""
     radius = len(taps) // 2
-    padded = pad_axis(x, axis, radius, mode)
     total = None
     for k, weight in enumerate(taps):
         if weight == 0.0:
@@ -88,6 +107,28 @@ def correlate1d(x, taps, axis: int, mode: str):
             term = term * float(weight)
         total = term if total is None else total + term
     return total
+
+
+def tf_conv_correlate1d(padded, taps, axis: int):
+    """TensorFlow fast path: valid correlation along `axis` as a conv2d on a `(A, L, B, 1)` view."""
+    import tensorflow as tf
+
+    padded = tf.convert_to_tensor(padded)
+    axis = axis % len(padded.shape)
+    shape = tf.shape(padded)
+    length = shape[axis]
+    view = tf.reshape(
+        padded,
+        tf.stack([tf.reduce_prod(shape[:axis]), length, tf.reduce_prod(shape[axis + 1 :]), 1]),
+    )
+    kernel = tf.constant(np.asarray(taps).reshape(-1, 1, 1, 1), dtype=padded.dtype)
+    out = tf.nn.conv2d(view, kernel, strides=1, padding="VALID")
+    out_shape = tf.concat([shape[:axis], [length - len(taps) + 1], shape[axis + 1 :]], axis=0)
+    out = tf.reshape(out, out_shape)
+    static = list(padded.shape)
+    if static[axis] is not None:
+        static[axis] -= len(taps) - 1
+    return tf.ensure_shape(out, static)
 
 
 def separable_correlate(x, taps_by_axis: dict, mode: str):
