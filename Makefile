@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BACKENDS ?= tensorflow jax torch
 
-.PHONY: setup test demo lint clean
+.PHONY: setup test demo bench lint clean
 
 setup: $(STAMP)
 
@@ -23,6 +23,12 @@ test: $(STAMP)
 
 demo: $(STAMP)
 	KERAS_BACKEND=$${KERAS_BACKEND:-tensorflow} $(PY) examples/edge_demo.py
+
+# Times every benchmark family on every backend against the installed peers; see benchmarks/README.md.
+# BENCH_ARGS=--smoke for a quick pass.
+bench: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[bench]"
+	BACKENDS="$(BACKENDS)" PY=$(PY) bash benchmarks/run_all.sh $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

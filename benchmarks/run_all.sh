@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every benchmarks/bench_*.py family on every backend (one process each), then the report.
+# Extra arguments (e.g. --smoke, --sizes 64 256) go to every family.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+BACKENDS=${BACKENDS:-"tensorflow jax torch"}
+OUT=benchmarks/results
+mkdir -p "$OUT"
+export TF_CPP_MIN_LOG_LEVEL=3
+for family in benchmarks/bench_*.py; do
+  name=$(basename "$family" .py)
+  for backend in $BACKENDS; do
+    echo "=== $name on $backend ==="
+    KERAS_BACKEND=$backend "$PY" -m "benchmarks.$name" --json "$OUT/$name-$backend.json" "$@" \
+      2> >(grep -vE '^(WARNING|I0000|W0000|To enable)' >&2)
+  done
+done
+"$PY" -m benchmarks.report "$OUT"
