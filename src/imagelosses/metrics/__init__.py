@@ -1,3 +1,5 @@
 """Stateful `keras.metrics.Metric`s: image quality and segmentation overlap."""
 
-__all__ = []
+from imagelosses.metrics.image_quality import MSSSIM, PSNR, SSIM
+
+__all__ = ["MSSSIM", "PSNR", "SSIM"]

@@ -1,0 +1,90 @@
+"""Gaussian smoothing: one separable 1D Gaussian pass per spatial axis, per channel.
+
+The same filter serves `gaussian_blur` and the local statistics of SSIM
+(`imagelosses.structural`), so the window is written once: `kernels.gaussian_taps(size, sigma)`,
+`exp(-x**2 / (2 sigma**2))` over the `size` integer offsets centred on 0, normalised to sum 1
+(`tf.image.ssim`'s window for `size=11, sigma=1.5`). Boundaries follow `imagelosses.filters._conv`.
+"""
+
+from __future__ import annotations
+
+from imagelosses._shapes import check_number, resolve_layout, to_float
+from imagelosses.filters import _conv
+from imagelosses.filters.kernels import gaussian_taps
+
+
+def check_window(size, sigma, size_name="size", sigma_name="sigma") -> tuple[int, float]:
+    """Validates a Gaussian window: odd integer `size >= 1` and `sigma > 0`."""
+    sigma = check_number(sigma_name, sigma, minimum=0.0, exclusive=True)
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1 or size % 2 == 0:
+        raise ValueError(
+            f"Invalid value for argument `{size_name}`. Expected an odd integer >= 1. "
+            f"Received: {size_name}={size!r}"
+        )
+    return size, sigma
+
+
+def size_from_truncate(sigma: float, truncate) -> int:
+    """scipy.ndimage's window for `truncate`: `2 * int(truncate * sigma + 0.5) + 1` taps."""
+    truncate = check_number("truncate", truncate, minimum=0.0)
+    return 2 * int(truncate * sigma + 0.5) + 1
+
+
+def gaussian_filter_axes(x, axes, *, size: int, sigma: float, mode: str):
+    """Separable Gaussian along each of `axes` of an already validated float32 tensor.
+
+    Any leading axes (a batch, a stack of maps) pass through untouched: this is the one call SSIM
+    makes on its stacked local-statistics maps.
+    """
+    taps = gaussian_taps(size, sigma)
+    return _conv.separable_correlate(x, {axis: taps for axis in axes}, mode)
+
+
+def gaussian_blur(
+    images, *, sigma=1.5, size=11, truncate=None, mode="reflect", data_format=None, spatial_dims=None
+):
+    """Gaussian blur of each image and channel: one 1D Gaussian pass per spatial axis.
+
+    `out = correlate1d(... correlate1d(x, g, axis_1) ..., g, axis_n)` with
+    `g = gaussian_taps(size, sigma)` (normalised, centred); exactly
+    `scipy.ndimage.gaussian_filter(image, sigma, mode=mode, truncate=...)` on each image and
+    channel when `size = 2 * int(truncate * sigma + 0.5) + 1`.
+
+    Args:
+        images: `(B, H, W, C)`, `(B, D, H, W, C)` or a sequence `(B, T, H, W, C)`
+            (channels_first likewise).
+        sigma: standard deviation in samples, > 0.
+        size: odd number of taps, default 11 (the SSIM window with sigma 1.5).
+        truncate: instead of `size`, the half-width in standard deviations (scipy's rule above);
+            pass `size=None` with it.
+        mode: "reflect", "mirror", "nearest", "constant" or "valid" (no padding: each spatial size
+            shrinks by `size - 1`).
+        data_format: "channels_last" or "channels_first"; default `keras.config.image_data_format()`.
+        spatial_dims: 2 or 3; default from the rank (4 -> 2, 5 -> 3).
+
+    Returns:
+        float32 tensor of the input's shape (spatial sizes minus `size - 1` with mode="valid").
+
+    Raises:
+        ValueError: `size` not an odd integer >= 1 (or given together with `truncate`),
+            `sigma <= 0`, unknown `mode`/`data_format`/`spatial_dims`, wrong rank, or spatial sizes
+            too small for `mode` at this window.
+        TypeError: non-numeric `sigma`/`truncate`, or a non-real dtype.
+
+    Example:
+        >>> blurred = gaussian_blur(np.zeros((2, 32, 32, 3)), sigma=2.0, size=None, truncate=4.0)
+    """
+    sigma = check_number("sigma", sigma, minimum=0.0, exclusive=True)
+    if truncate is not None:
+        if size is not None:
+            raise ValueError(
+                "Arguments `size` and `truncate` both set the window: pass `size=None` with "
+                f"`truncate`. Received: size={size!r}, truncate={truncate!r}"
+            )
+        size = size_from_truncate(sigma, truncate)
+    size, sigma = check_window(size, sigma)
+    _conv.check_mode(mode)
+    x = to_float(images, "images")
+    layout = resolve_layout(x.shape, data_format=data_format, spatial_dims=spatial_dims)
+    _conv.check_size(x, layout.spatial_axes, size // 2, mode)
+    return gaussian_filter_axes(x, layout.spatial_axes, size=size, sigma=sigma, mode=mode)

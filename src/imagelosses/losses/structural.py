@@ -1,0 +1,226 @@
+"""Structural and restoration losses: SSIM, MS-SSIM, MS-SSIM + L1, Charbonnier, total variation, PSNR.
+
+All take `(y_true, y_pred)` of one shape, `(B, H, W, C)`, `(B, D, H, W, C)` or a sequence
+`(B, T, H, W, C)` with `spatial_dims=2` (channels_first likewise, see `imagelosses._shapes`),
+compute in float32 and return one value per image: `(B,)`, or `(B, T)` for sequences. The
+similarity options (`max_val`, `filter_size`, `filter_sigma`, `k1`, `k2`, `power_factors`) are
+those of `imagelosses.ssim` / `imagelosses.ms_ssim`, documented there.
+"""
+
+from __future__ import annotations
+
+from keras import ops
+
+from imagelosses._registry import register_loss
+from imagelosses._shapes import check_number, image_pair
+from imagelosses.filters import _conv
+from imagelosses.filters.smoothing import gaussian_blur
+from imagelosses.losses.base import Loss
+from imagelosses.structural.psnr import psnr
+from imagelosses.structural.ssim import (
+    MS_SSIM_POWER_FACTORS,
+    check_power_factors,
+    ms_ssim,
+    ms_ssim_min_size,
+    ssim,
+)
+
+
+def ssim_loss(
+    y_true, y_pred, *, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03,
+    data_format=None, spatial_dims=None,
+):
+    """`1 - ssim(y_true, y_pred)`, in [0, 2]; 0 for identical images.
+
+    Returns:
+        float32 `(B,)`, or `(B, T)` for sequences.
+    """
+    return 1.0 - ssim(
+        y_true, y_pred, max_val=max_val, filter_size=filter_size, filter_sigma=filter_sigma,
+        k1=k1, k2=k2, data_format=data_format, spatial_dims=spatial_dims,
+    )
+
+
+def ms_ssim_loss(
+    y_true, y_pred, *, max_val=1.0, power_factors=MS_SSIM_POWER_FACTORS, filter_size=11,
+    filter_sigma=1.5, k1=0.01, k2=0.03, data_format=None, spatial_dims=None,
+):
+    """`1 - ms_ssim(y_true, y_pred)`, in [0, 1]; finite gradients (see `ms_ssim` on negative terms).
+
+    Returns:
+        float32 `(B,)`, or `(B, T)` for sequences.
+    """
+    return 1.0 - ms_ssim(
+        y_true, y_pred, max_val=max_val, power_factors=power_factors, filter_size=filter_size,
+        filter_sigma=filter_sigma, k1=k1, k2=k2, data_format=data_format, spatial_dims=spatial_dims,
+    )
+
+
+def ms_ssim_l1_loss(
+    y_true, y_pred, *, alpha=0.84, max_val=1.0, power_factors=MS_SSIM_POWER_FACTORS,
+    filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03, data_format=None, spatial_dims=None,
+):
+    """The MS-SSIM + L1 mix of Zhao, Gallo, Frosio and Kautz (2017).
+
+    `alpha * (1 - ms_ssim) + (1 - alpha) * mean(G_M * |y_true - y_pred|) / max_val`
+
+    The paper weights the L1 error of each pixel by the Gaussian `G_M` of MS-SSIM's coarsest scale,
+    because that is how MS-SSIM spreads the error of the pixel it scores. Here `G_M` is the
+    coarsest scale's window seen at full resolution: `sigma = filter_sigma * 2**(M - 1)` over
+    `(filter_size - 1) * 2**(M - 1) + 1` taps (24 and 161 for the defaults; the paper, whose
+    scales are not downsampled, used sigma 8). It is applied with "valid" padding, so the L1 term
+    is scored at the same centre positions as MS-SSIM and the image's border pixels weigh less.
+    Dividing by `max_val` keeps the mix unchanged when the images and `max_val` scale together.
+
+    Args:
+        alpha: weight of the MS-SSIM term, in [0, 1] (the paper's 0.84).
+        Everything else: as `ms_ssim`.
+
+    Returns:
+        float32 `(B,)`, or `(B, T)` for sequences, >= 0.
+
+    References:
+        Zhao, Gallo, Frosio, Kautz, "Loss Functions for Image Restoration with Neural Networks",
+        IEEE TCI 3(1), 2017.
+    """
+    alpha = check_number("alpha", alpha, minimum=0.0)
+    if alpha > 1.0:
+        raise ValueError(
+            f"Invalid value for argument `alpha`. Expected a number in [0, 1]. Received: alpha={alpha!r}"
+        )
+    scales = len(check_power_factors(power_factors))
+    similarity = ms_ssim_loss(
+        y_true, y_pred, max_val=max_val, power_factors=power_factors, filter_size=filter_size,
+        filter_sigma=filter_sigma, k1=k1, k2=k2, data_format=data_format, spatial_dims=spatial_dims,
+    )
+    y_true, y_pred, layout = image_pair(y_true, y_pred, data_format=data_format, spatial_dims=spatial_dims)
+    weighted = gaussian_blur(
+        ops.abs(y_true - y_pred), sigma=float(filter_sigma) * 2 ** (scales - 1),
+        size=ms_ssim_min_size(filter_size, scales), mode="valid",
+        data_format=layout.data_format, spatial_dims=layout.spatial_dims,
+    )
+    return alpha * similarity + (1.0 - alpha) * layout.per_sample_mean(weighted) / float(max_val)
+
+
+# The Charbonnier penalty's default smoothing: sqrt(d**2 + eps**2) is within eps of |d| everywhere
+# and differentiable at d = 0 (the value of Lai et al. and of most restoration papers).
+CHARBONNIER_EPSILON = 1e-3
+
+
+def charbonnier_loss(y_true, y_pred, *, epsilon=CHARBONNIER_EPSILON, data_format=None, spatial_dims=None):
+    """Charbonnier penalty, a smooth L1: `mean over pixels and channels of sqrt(d**2 + epsilon**2)`.
+
+    `d = y_true - y_pred`. The value for identical images is `epsilon`, not 0; the gradient is
+    finite everywhere for `epsilon > 0`.
+
+    Args:
+        epsilon: smoothing, > 0, in the images' units.
+
+    Returns:
+        float32 `(B,)`, or `(B, T)` for sequences, >= epsilon.
+
+    References:
+        Charbonnier, Blanc-Feraud, Aubert, Barlaud, "Two deterministic half-quadratic
+        regularization algorithms for computed imaging", ICIP 1994; Lai et al., LapSRN, CVPR 2017.
+    """
+    epsilon = check_number("epsilon", epsilon, minimum=0.0, exclusive=True)
+    y_true, y_pred, layout = image_pair(y_true, y_pred, data_format=data_format, spatial_dims=spatial_dims)
+    return layout.per_sample_mean(ops.sqrt(ops.square(y_true - y_pred) + epsilon**2))
+
+
+def total_variation_loss(y_true, y_pred, *, data_format=None, spatial_dims=None):
+    """Anisotropic total variation of `y_pred`: the sum of absolute forward differences.
+
+    `sum over spatial axes a, pixels and channels of |y_pred[i + 1_a] - y_pred[i]|`: in 2D exactly
+    `tf.image.total_variation(y_pred)` (a sum, not a mean: it grows with the image size), in 3D the
+    same over the depth axis too. `y_true` only fixes the shape: it must match `y_pred` (the Keras
+    loss signature passes both), its values are ignored.
+
+    Returns:
+        float32 `(B,)`, or `(B, T)` for sequences, >= 0.
+
+    Raises:
+        ValueError: mismatched shapes, wrong rank, unknown layout options, a spatial size below 2.
+
+    References:
+        Rudin, Osher, Fatemi, "Nonlinear total variation based noise removal algorithms",
+        Physica D 60, 1992.
+    """
+    _, y_pred, layout = image_pair(y_true, y_pred, data_format=data_format, spatial_dims=spatial_dims)
+    _conv.check_size(y_pred, layout.spatial_axes, 0, "valid", name="y_pred")
+    total = None
+    for axis in layout.spatial_axes:
+        term = layout.per_sample_sum(ops.abs(_conv.forward_difference(y_pred, axis)))
+        total = term if total is None else total + term
+    return total
+
+
+def psnr_loss(y_true, y_pred, *, max_val=1.0, data_format=None, spatial_dims=None):
+    """`-psnr(y_true, y_pred)` in decibels; -100 for identical images (the documented MSE floor).
+
+    Returns:
+        float32 `(B,)`, or `(B, T)` for sequences.
+    """
+    return -psnr(y_true, y_pred, max_val=max_val, data_format=data_format, spatial_dims=spatial_dims)
+
+
+@register_loss
+class SSIMLoss(Loss):
+    """Loss class of `ssim_loss` (`1 - SSIM`); see `imagelosses.ssim` for every option."""
+
+    def __init__(self, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03,
+                 data_format=None, spatial_dims=None, **kwargs):
+        options = dict(max_val=max_val, filter_size=filter_size, filter_sigma=filter_sigma, k1=k1,
+                       k2=k2, data_format=data_format, spatial_dims=spatial_dims)
+        super().__init__(ssim_loss, options, **kwargs)
+
+
+@register_loss
+class MSSSIMLoss(Loss):
+    """Loss class of `ms_ssim_loss` (`1 - MS-SSIM`); see `imagelosses.ms_ssim` for every option."""
+
+    def __init__(self, max_val=1.0, power_factors=MS_SSIM_POWER_FACTORS, filter_size=11,
+                 filter_sigma=1.5, k1=0.01, k2=0.03, data_format=None, spatial_dims=None, **kwargs):
+        options = dict(max_val=max_val, power_factors=list(power_factors), filter_size=filter_size,
+                       filter_sigma=filter_sigma, k1=k1, k2=k2, data_format=data_format,
+                       spatial_dims=spatial_dims)
+        super().__init__(ms_ssim_loss, options, **kwargs)
+
+
+@register_loss
+class MSSSIML1Loss(Loss):
+    """Loss class of `ms_ssim_l1_loss` (Zhao et al. 2017's mix); see it for every option."""
+
+    def __init__(self, alpha=0.84, max_val=1.0, power_factors=MS_SSIM_POWER_FACTORS, filter_size=11,
+                 filter_sigma=1.5, k1=0.01, k2=0.03, data_format=None, spatial_dims=None, **kwargs):
+        options = dict(alpha=alpha, max_val=max_val, power_factors=list(power_factors),
+                       filter_size=filter_size, filter_sigma=filter_sigma, k1=k1, k2=k2,
+                       data_format=data_format, spatial_dims=spatial_dims)
+        super().__init__(ms_ssim_l1_loss, options, **kwargs)
+
+
+@register_loss
+class CharbonnierLoss(Loss):
+    """Loss class of `charbonnier_loss`; see it for every option."""
+
+    def __init__(self, epsilon=CHARBONNIER_EPSILON, data_format=None, spatial_dims=None, **kwargs):
+        options = dict(epsilon=epsilon, data_format=data_format, spatial_dims=spatial_dims)
+        super().__init__(charbonnier_loss, options, **kwargs)
+
+
+@register_loss
+class TotalVariationLoss(Loss):
+    """Loss class of `total_variation_loss`: the total variation of `y_pred` (`y_true` ignored)."""
+
+    def __init__(self, data_format=None, spatial_dims=None, **kwargs):
+        options = dict(data_format=data_format, spatial_dims=spatial_dims)
+        super().__init__(total_variation_loss, options, **kwargs)
+
+
+@register_loss
+class PSNRLoss(Loss):
+    """Loss class of `psnr_loss` (`-PSNR`); see `imagelosses.psnr`."""
+
+    def __init__(self, max_val=1.0, data_format=None, spatial_dims=None, **kwargs):
+        options = dict(max_val=max_val, data_format=data_format, spatial_dims=spatial_dims)
+        super().__init__(psnr_loss, options, **kwargs)

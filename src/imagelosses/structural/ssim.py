@@ -1,0 +1,243 @@
+"""SSIM and MS-SSIM for 2D images, 3D volumes and image sequences, on every backend.
+
+Local statistics use a Gaussian window of `filter_size` taps and width `filter_sigma`, applied
+separably (one 1D pass per spatial axis, `imagelosses.filters.smoothing`) with "valid" padding:
+each map loses `filter_size - 1` samples per spatial axis and no value sees a padded sample. The
+four maps `x`, `y`, `x**2 + y**2` and `x * y` are stacked on a new leading axis and filtered in one
+call. With `mu = G*x`, `nu = G*y`, `c1 = (k1 max_val)**2`, `c2 = (k2 max_val)**2`:
+
+    luminance = (2 mu nu + c1) / (mu**2 + nu**2 + c1)
+    cs        = (2 (G*(xy) - mu nu) + c2) / (G*(x**2 + y**2) - mu**2 - nu**2 + c2)
+    ssim map  = luminance * cs
+
+This is the arithmetic of `tf.image.ssim` (biased covariances, no compensation factor), so in 2D
+the values equal it to float32 rounding. Input layouts (2D, 3D, `(B, T, ...)` sequences, both
+data formats) are those of `imagelosses._shapes`.
+
+References:
+    Wang, Bovik, Sheikh, Simoncelli, "Image quality assessment: from error visibility to
+    structural similarity", IEEE TIP 13(4), 2004.
+    Wang, Simoncelli, Bovik, "Multiscale structural similarity for image quality assessment",
+    Asilomar 2003.
+"""
+
+from __future__ import annotations
+
+from keras import ops
+
+from imagelosses._shapes import check_number, image_pair
+from imagelosses.filters.smoothing import check_window, gaussian_filter_axes
+
+# The five weights of Wang, Simoncelli and Bovik (2003), finest scale first (tf.image's default).
+MS_SSIM_POWER_FACTORS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
+# MS-SSIM raises each per-channel term to a small power; terms at or below this floor count as 0
+# (as `tf.image.ssim_multiscale`'s relu does for terms <= 0). The floor keeps the gradient of
+# `t ** p` (infinite at t = 0 for p < 1) finite: at the floor it is p * 1e-30 ** (p - 1) < 1e29.
+MS_SSIM_TERM_FLOOR = 1e-30
+
+
+def _check_options(max_val, filter_size, filter_sigma, k1, k2):
+    max_val = check_number("max_val", max_val, minimum=0.0, exclusive=True)
+    filter_size, filter_sigma = check_window(filter_size, filter_sigma, "filter_size", "filter_sigma")
+    k1 = check_number("k1", k1, minimum=0.0)
+    k2 = check_number("k2", k2, minimum=0.0)
+    return max_val, filter_size, filter_sigma, k1, k2
+
+
+def _check_min_size(y_pred, layout, minimum: int, what: str) -> None:
+    for axis in layout.spatial_axes:
+        size = y_pred.shape[axis]
+        if size is not None and size < minimum:
+            raise ValueError(
+                f"`y_pred` is too small for {what}: every spatial size must be at least {minimum}. "
+                f"Received: y_pred.shape={tuple(y_pred.shape)}"
+            )
+
+
+def _luminance_cs(x, y, layout, max_val, filter_size, filter_sigma, k1, k2):
+    """The luminance and contrast-structure maps ("valid" size) of one scale."""
+    stacked = ops.stack([x, y, ops.square(x) + ops.square(y), x * y], axis=0)
+    axes = [axis + 1 for axis in layout.spatial_axes]  # the stack axis comes first
+    local = gaussian_filter_axes(stacked, axes, size=filter_size, sigma=filter_sigma, mode="valid")
+    mu, nu, second_moments, cross = (local[i] for i in range(4))
+    c1, c2 = (k1 * max_val) ** 2, (k2 * max_val) ** 2
+    mean_product = 2.0 * mu * nu
+    mean_squares = ops.square(mu) + ops.square(nu)
+    luminance = (mean_product + c1) / (mean_squares + c1)
+    cs = (2.0 * cross - mean_product + c2) / (second_moments - mean_squares + c2)
+    return luminance, cs
+
+
+def _prepare(y_true, y_pred, max_val, filter_size, filter_sigma, k1, k2, data_format, spatial_dims):
+    options = _check_options(max_val, filter_size, filter_sigma, k1, k2)
+    y_true, y_pred, layout = image_pair(y_true, y_pred, data_format=data_format, spatial_dims=spatial_dims)
+    return y_true, y_pred, layout, options
+
+
+def ssim_map(
+    y_true, y_pred, *, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03,
+    data_format=None, spatial_dims=None,
+):
+    """The local SSIM map `luminance * cs` (see the module docstring), per channel.
+
+    Args: as `ssim`.
+
+    Returns:
+        float32 tensor of the input's layout with every spatial size reduced by
+        `filter_size - 1` (valid positions only); channels and sample axes unchanged.
+
+    Raises: as `ssim`.
+    """
+    y_true, y_pred, layout, options = _prepare(
+        y_true, y_pred, max_val, filter_size, filter_sigma, k1, k2, data_format, spatial_dims
+    )
+    _check_min_size(y_pred, layout, options[1], f"SSIM with filter_size={options[1]}")
+    luminance, cs = _luminance_cs(y_true, y_pred, layout, *options)
+    return luminance * cs
+
+
+def ssim(
+    y_true, y_pred, *, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03,
+    data_format=None, spatial_dims=None,
+):
+    """Structural similarity of each image pair: the mean of the SSIM map over space and channels.
+
+    Equals `tf.image.ssim` (and `keras.ops.image.ssim`) on 2D images to float32 rounding. On 3D
+    volumes the window is the separable 3D Gaussian; `skimage.metrics.structural_similarity(...,
+    gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=max_val)` gives the
+    same number once its border crop is aligned: scikit-image filters the full volume (reflect
+    padding) and crops `(win_size - 1) // 2` samples per side, which keeps exactly our valid
+    positions; its window has `2 * int(3.5 sigma + 0.5) + 1` taps (11 for sigma 1.5), ours
+    `filter_size`, and it computes in float64.
+
+    Args:
+        y_true, y_pred: images of one shape, `(B, H, W, C)`, `(B, D, H, W, C)` or a sequence
+            `(B, T, H, W, C)` with `spatial_dims=2` (channels_first likewise); any real dtype,
+            computed in float32.
+        max_val: the dynamic range of the images (1.0 for [0, 1], 255.0 for 8-bit), > 0.
+        filter_size: odd number of Gaussian taps per axis; every spatial size must reach it.
+        filter_sigma: width of the Gaussian window, > 0.
+        k1, k2: the stabilising constants, `c1 = (k1 max_val)**2`, `c2 = (k2 max_val)**2`.
+        data_format: "channels_last" or "channels_first"; default `keras.config.image_data_format()`.
+        spatial_dims: 2 or 3; default from the rank (4 -> 2, 5 -> 3).
+
+    Returns:
+        float32 `(B,)`, or `(B, T)` for sequences; 1 for identical images, at most 1.
+
+    Raises:
+        ValueError: mismatched shapes, wrong rank, unknown layout options, an even or
+            non-positive `filter_size`, non-positive `max_val`/`filter_sigma`, negative `k1`/`k2`,
+            or a spatial size below `filter_size` (the message states the minimum).
+        TypeError: non-numeric options or a non-real dtype.
+
+    Example:
+        >>> ssim(clean, noisy)  # (B,) for (B, H, W, C) images in [0, 1]
+    """
+    y_true, y_pred, layout, options = _prepare(
+        y_true, y_pred, max_val, filter_size, filter_sigma, k1, k2, data_format, spatial_dims
+    )
+    _check_min_size(y_pred, layout, options[1], f"SSIM with filter_size={options[1]}")
+    luminance, cs = _luminance_cs(y_true, y_pred, layout, *options)
+    return layout.per_sample_mean(luminance * cs)
+
+
+def check_power_factors(power_factors) -> tuple[float, ...]:
+    if isinstance(power_factors, (str, bytes)) or not hasattr(power_factors, "__len__") or not power_factors:
+        raise ValueError(
+            "Invalid value for argument `power_factors`. Expected a non-empty sequence of numbers "
+            f">= 0, one per scale. Received: power_factors={power_factors!r}"
+        )
+    return tuple(check_number("power_factors", p, minimum=0.0) for p in power_factors)
+
+
+def ms_ssim_min_size(filter_size: int, scales: int) -> int:
+    """Smallest spatial size with `filter_size` samples left at the coarsest of `scales`.
+
+    Each scale halves the size, rounding up: `ceil(n / 2**(scales - 1)) >= filter_size`.
+    """
+    return (filter_size - 1) * 2 ** (scales - 1) + 1
+
+
+def _downsample(x, axes):
+    """2x average pooling along `axes`; an odd size first repeats its last sample.
+
+    This is `tf.image.ssim_multiscale`'s step (SYMMETRIC padding by one sample at the end of each
+    odd axis, then a 2x2 VALID average pool): the last output sample of an odd axis is the last
+    input sample. Written so that it needs no static size: after appending the last sample, the
+    even positions up to the appended one and the odd positions pair up for both parities.
+    """
+    for axis in axes:
+        index = [slice(None)] * len(x.shape)
+        index[axis] = slice(-1, None)
+        padded = ops.concatenate([x, x[tuple(index)]], axis=axis)
+        index[axis] = slice(0, -1, 2)
+        even = padded[tuple(index)]
+        index[axis] = slice(1, None, 2)
+        odd = padded[tuple(index)]
+        x = 0.5 * (even + odd)
+    return x
+
+
+def _safe_power(term, exponent: float):
+    """`relu(term) ** exponent`, with a finite gradient everywhere and NaN passed through."""
+    if exponent == 0.0:
+        return ops.ones_like(term) + 0.0 * term  # tf's pow(relu(t), 0) is 1, even at t <= 0
+    kept = term > MS_SSIM_TERM_FLOOR
+    base = ops.where(kept, term, ops.ones_like(term))  # no infinite derivative on dropped terms
+    return ops.where(kept, ops.power(base, exponent), ops.zeros_like(term)) + 0.0 * term
+
+
+def ms_ssim(
+    y_true, y_pred, *, max_val=1.0, power_factors=MS_SSIM_POWER_FACTORS, filter_size=11,
+    filter_sigma=1.5, k1=0.01, k2=0.03, data_format=None, spatial_dims=None,
+):
+    """Multi-scale structural similarity of each image pair.
+
+    `ms_ssim = mean over channels of prod_{j<M} relu(cs_j) ** p_j * relu(ssim_M) ** p_M`, where
+    scale 1 is the input, scale j + 1 is scale j average-pooled 2x along every spatial axis
+    (`tf.image.ssim_multiscale`'s downsampling, odd sizes included), `cs_j` is the mean
+    contrast-structure map of scale j per channel, `ssim_M` the mean SSIM map of the coarsest
+    scale per channel, and `p = power_factors`. Equals `tf.image.ssim_multiscale` to float32
+    rounding wherever that is finite.
+
+    Negative terms: a negative `cs_j` (anti-correlated structure) raised to a fractional power is
+    NaN. Like `tf.image.ssim_multiscale`, every term goes through relu first, so such an image pair
+    scores 0. Unlike it, the gradient stays finite: terms at or below `MS_SSIM_TERM_FLOOR` (1e-30)
+    are a constant 0 (tf's gradient of `relu(t) ** p` at `t <= 0` is `0 * inf = NaN`). A power
+    factor of 0 gives a factor 1, as `pow(0, 0) = 1` does in tf.
+
+    Args:
+        power_factors: one non-negative weight per scale, finest first; the number of scales is
+            its length, so `power_factors=(0.5, 0.5)` uses two scales on smaller images.
+        Everything else: as `ssim`.
+
+    Returns:
+        float32 `(B,)`, or `(B, T)` for sequences, in [0, 1]; never NaN for finite inputs.
+
+    Raises:
+        ValueError: as `ssim`, an empty or negative `power_factors`, and a spatial size below
+            `(filter_size - 1) * 2**(scales - 1) + 1` (161 for 5 scales of 11 taps), stated in
+            the message with the remedies.
+        TypeError: as `ssim`.
+    """
+    powers = check_power_factors(power_factors)
+    y_true, y_pred, layout, options = _prepare(
+        y_true, y_pred, max_val, filter_size, filter_sigma, k1, k2, data_format, spatial_dims
+    )
+    scales = len(powers)
+    _check_min_size(
+        y_pred, layout, ms_ssim_min_size(options[1], scales),
+        f"MS-SSIM with filter_size={options[1]} and {scales} scales (len(power_factors)); use a "
+        "shorter `power_factors` or a smaller `filter_size` for smaller images",
+    )
+    axes = layout.spatial_axes
+    product = None
+    for scale, power in enumerate(powers):
+        if scale > 0:
+            y_true, y_pred = _downsample(y_true, axes), _downsample(y_pred, axes)
+        luminance, cs = _luminance_cs(y_true, y_pred, layout, *options)
+        term = luminance * cs if scale == scales - 1 else cs
+        term = _safe_power(ops.mean(term, axis=axes), power)  # per (sample, channel)
+        product = term if product is None else product * term
+    return ops.mean(product, axis=-1)  # after the spatial means the channel axis is last
+
