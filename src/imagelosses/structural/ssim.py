@@ -179,12 +179,20 @@ def _downsample(x, axes):
 
 
 def _safe_power(term, exponent: float):
-    """`relu(term) ** exponent`, with a finite gradient everywhere and NaN passed through."""
+    """`relu(term) ** exponent` (tf's value) with a finite, non-zero gradient everywhere.
+
+    Kept terms (> `MS_SSIM_TERM_FLOOR`) are `term ** exponent`. Dropped terms are 0 in value and,
+    for backpropagation only, `exponent * term` (`term - stop_gradient(term)` is 0 in value): a
+    surrogate slope where tf's gradient is NaN and a plain relu's 0, so a model whose outputs
+    start uncorrelated with the targets (negative contrast-structure) still learns. NaN passes.
+    """
     if exponent == 0.0:
         return ops.ones_like(term) + 0.0 * term  # tf's pow(relu(t), 0) is 1, even at t <= 0
     kept = term > MS_SSIM_TERM_FLOOR
     base = ops.where(kept, term, ops.ones_like(term))  # no infinite derivative on dropped terms
-    return ops.where(kept, ops.power(base, exponent), ops.zeros_like(term)) + 0.0 * term
+    powered = ops.where(kept, ops.power(base, exponent), ops.zeros_like(term))
+    surrogate = exponent * (term - ops.stop_gradient(term))
+    return powered + ops.where(kept, ops.zeros_like(term), surrogate)
 
 
 def ms_ssim(
@@ -202,9 +210,11 @@ def ms_ssim(
 
     Negative terms: a negative `cs_j` (anti-correlated structure) raised to a fractional power is
     NaN. Like `tf.image.ssim_multiscale`, every term goes through relu first, so such an image pair
-    scores 0. Unlike it, the gradient stays finite: terms at or below `MS_SSIM_TERM_FLOOR` (1e-30)
-    are a constant 0 (tf's gradient of `relu(t) ** p` at `t <= 0` is `0 * inf = NaN`). A power
-    factor of 0 gives a factor 1, as `pow(0, 0) = 1` does in tf.
+    scores 0 (the values are tf's). Unlike it, the gradient is finite and not zero: a term at or
+    below `MS_SSIM_TERM_FLOOR` (1e-30) is 0 in value but backpropagates like `p * t`, a surrogate
+    slope that pushes the structure back towards positive correlation (tf's gradient of
+    `relu(t) ** p` at `t <= 0` is `0 * inf = NaN`; a plain relu's is 0, which stalls a model that
+    starts with uncorrelated outputs). A power factor of 0 gives a factor 1, as `pow(0, 0) = 1`.
 
     Args:
         power_factors: one non-negative weight per scale, finest first; the number of scales is
