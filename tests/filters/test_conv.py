@@ -38,3 +38,28 @@ def test_forward_difference_and_crop(rng):
     x = rng.normal(size=(2, 6, 5, 1))
     assert_close(_conv.forward_difference(x, 1), np.diff(x, axis=1))
     assert_close(_conv.crop(x, [1, 2], 1), x[:, 1:-1, 1:-1])
+
+
+@pytest.mark.parametrize("mode", ["reflect", "mirror", "constant", "valid"])
+@pytest.mark.parametrize("diagonals", [False, True])
+def test_tensorflow_depthwise_path_equals_the_portable_filters(mode, diagonals, rng):
+    """The one-convolution path TensorFlow takes for 2D filters, against the portable passes."""
+    from imagelosses._shapes import resolve_layout
+    from imagelosses.filters.edges import portable_laplacian, portable_sobel
+    from imagelosses.filters.kernels import (
+        SOBEL_DERIVATIVE,
+        SOBEL_SMOOTHING,
+        full_kernel,
+        laplacian_kernel,
+    )
+
+    x = rng.normal(size=(2, 3, 9, 8, 2)).astype(np.float32)  # a sequence: two sample axes
+    layout = resolve_layout(x.shape, spatial_dims=2)
+    kernels = [
+        full_kernel([SOBEL_DERIVATIVE, SOBEL_SMOOTHING]),
+        full_kernel([SOBEL_SMOOTHING, SOBEL_DERIVATIVE]),
+    ]
+    fast = _conv.tf_depthwise_correlate2d(x, kernels, mode)
+    assert_close(np.asarray(fast), np.asarray(portable_sobel(x, layout, mode)))
+    fast = _conv.tf_depthwise_correlate2d(x, [laplacian_kernel(2, diagonals)], mode)[..., 0]
+    assert_close(np.asarray(fast), np.asarray(portable_laplacian(x, layout, mode, diagonals)))

@@ -92,6 +92,7 @@ def main():
     rng = np.random.default_rng(0)
     report = {"devices": None, "cases": {}}
     for case in ALL_CASES:
+        print(f"case {case.name}", file=sys.stderr, flush=True)
         keras.utils.set_random_seed(0)
         x = rng.random((8, case.size, case.size, 1)).astype("float32")
         y, _ = case.data(rng, (8, case.size, case.size, case.channels))

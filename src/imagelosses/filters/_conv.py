@@ -148,3 +148,47 @@ def crop(x, axes, radius: int):
 def forward_difference(x, axis: int):
     """`x[i + 1] - x[i]` along `axis`: one sample shorter, no padding."""
     return _take(x, axis, 1, None) - _take(x, axis, 0, -1)
+
+
+# scipy.ndimage's mode -> tf.pad's mode, for the TensorFlow 2D fast path ("nearest" has none).
+_TF_PAD_MODES = {"reflect": "SYMMETRIC", "mirror": "REFLECT", "constant": "CONSTANT"}
+
+
+def tf_depthwise_applies(x, layout, mode) -> bool:
+    """Whether `tf_depthwise_correlate2d` can serve this input: TensorFlow, 2D, channels known."""
+    return (
+        keras.backend.backend() == "tensorflow"
+        and layout.spatial_dims == 2
+        and layout.data_format == "channels_last"
+        and (mode == "valid" or mode in _TF_PAD_MODES)
+        and x.shape[-1] is not None
+    )
+
+
+def tf_depthwise_correlate2d(x, kernels, mode: str):
+    """TensorFlow fast path: all 3x3 `kernels` of a 2D filter in one depthwise convolution.
+
+    `x` is channels_last with 2 spatial axes after one or two sample axes; returns `x`'s shape
+    (spatial sides shrunk by 2 with "valid") plus a last axis of one output per kernel. Same
+    values as correlating with each kernel through `correlate1d` passes, which the tests check.
+    """
+    import tensorflow as tf
+
+    x = tf.convert_to_tensor(x)
+    lead = tf.shape(x)[:-3]
+    channels = x.shape[-1]
+    images = tf.reshape(x, tf.concat([[-1], tf.shape(x)[-3:]], axis=0))
+    if mode != "valid":
+        images = tf.pad(images, [[0, 0], [1, 1], [1, 1], [0, 0]], mode=_TF_PAD_MODES[mode])
+    stacked = np.stack([np.asarray(k, np.float64) for k in kernels], axis=-1)  # (3, 3, K)
+    weights = np.broadcast_to(stacked[:, :, None, :], (3, 3, channels, len(kernels)))
+    out = tf.nn.depthwise_conv2d(
+        images, tf.constant(weights, dtype=images.dtype), strides=[1, 1, 1, 1], padding="VALID"
+    )
+    # The output sides come from the input: TensorFlow mis-sizes the output of an empty batch.
+    sides = tf.shape(x)[-3:-1] - (2 if mode == "valid" else 0)
+    out_shape = tf.concat([lead, sides, [channels, len(kernels)]], axis=0)
+    static = list(x.shape) + [len(kernels)]
+    if mode == "valid":
+        static[-4:-2] = [None if s is None else s - 2 for s in static[-4:-2]]
+    return tf.ensure_shape(tf.reshape(out, out_shape), static)

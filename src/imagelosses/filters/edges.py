@@ -4,6 +4,11 @@ Every function filters each image and each channel on its own (channels never mi
 spatial axes that `data_format` and `spatial_dims` name (see `imagelosses._shapes`), with
 scipy.ndimage's boundary `mode` ("reflect", "mirror", "nearest", "constant") or "valid" (no
 padding: each spatial side shrinks by 2). Inputs of any real dtype are computed in float32.
+
+The portable implementation (`portable_sobel`, `portable_laplacian`) runs on every backend. On
+TensorFlow, 2D channels_last inputs take one depthwise convolution with the full 3x3 kernels
+instead (`_conv.tf_depthwise_correlate2d`; its gradient is about 2x cheaper there than the
+slices'); the tests check both give the same values.
 """
 
 from __future__ import annotations
@@ -12,7 +17,14 @@ from keras import ops
 
 from imagelosses._shapes import resolve_layout, to_float
 from imagelosses.filters import _conv
-from imagelosses.filters.kernels import BOX_3, LAPLACE_1D, SOBEL_DERIVATIVE, SOBEL_SMOOTHING
+from imagelosses.filters.kernels import (
+    BOX_3,
+    LAPLACE_1D,
+    SOBEL_DERIVATIVE,
+    SOBEL_SMOOTHING,
+    full_kernel,
+    laplacian_kernel,
+)
 
 # Added under the square root of the gradient magnitude: the derivative of sqrt is infinite at 0,
 # and flat regions (zero gradient) are common, so without it backprop gives 0 * inf = NaN there.
@@ -55,6 +67,17 @@ def sobel(images, *, mode="reflect", data_format=None, spatial_dims=None):
         >>> edges = sobel(np.zeros((2, 32, 32, 3)))  # (2, 32, 32, 3, 2)
     """
     x, layout = _prepare(images, mode, data_format, spatial_dims)
+    if _conv.tf_depthwise_applies(x, layout, mode):
+        kernels = [
+            full_kernel([SOBEL_DERIVATIVE, SOBEL_SMOOTHING]),  # d/dH
+            full_kernel([SOBEL_SMOOTHING, SOBEL_DERIVATIVE]),  # d/dW
+        ]
+        return _conv.tf_depthwise_correlate2d(x, kernels, mode)
+    return portable_sobel(x, layout, mode)
+
+
+def portable_sobel(x, layout, mode):
+    """The `keras.ops` Sobel every backend can run: separable passes of shifted slices."""
     axes = layout.spatial_axes
     components = []
     for axis in axes:
@@ -91,6 +114,14 @@ def laplacian(images, *, diagonals=False, mode="reflect", data_format=None, spat
         float32 tensor of the input's shape (shrunk by 2 per spatial side with mode="valid").
     """
     x, layout = _prepare(images, mode, data_format, spatial_dims)
+    if _conv.tf_depthwise_applies(x, layout, mode):
+        kernel = laplacian_kernel(2, diagonals)
+        return _conv.tf_depthwise_correlate2d(x, [kernel], mode)[..., 0]
+    return portable_laplacian(x, layout, mode, diagonals)
+
+
+def portable_laplacian(x, layout, mode, diagonals):
+    """The `keras.ops` Laplacian every backend can run: separable passes of shifted slices."""
     axes = layout.spatial_axes
     centre = _conv.crop(x, axes, 1) if mode == "valid" else x
     if diagonals:
