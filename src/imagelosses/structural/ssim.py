@@ -44,13 +44,13 @@ def _check_options(max_val, filter_size, filter_sigma, k1, k2):
     return max_val, filter_size, filter_sigma, k1, k2
 
 
-def _check_min_size(y_pred, layout, minimum: int, what: str) -> None:
+def _check_min_size(y_pred, layout, minimum: int, what: str, remedy: str = "") -> None:
     for axis in layout.spatial_axes:
         size = y_pred.shape[axis]
         if size is not None and size < minimum:
             raise ValueError(
-                f"`y_pred` is too small for {what}: every spatial size must be at least {minimum}. "
-                f"Received: y_pred.shape={tuple(y_pred.shape)}"
+                f"`y_pred` is too small for {what}: every spatial size must be at least {minimum}"
+                f"{remedy}. Received: y_pred.shape={tuple(y_pred.shape)}"
             )
 
 
@@ -178,21 +178,21 @@ def _downsample(x, axes):
     return x
 
 
-def _safe_power(term, exponent: float):
-    """`relu(term) ** exponent` (tf's value) with a finite, non-zero gradient everywhere.
+def _clipped_power(term, exponent: float):
+    """`relu(term) ** exponent` (tf's value) with a finite gradient, and its surrogate.
 
-    Kept terms (> `MS_SSIM_TERM_FLOOR`) are `term ** exponent`. Dropped terms are 0 in value and,
-    for backpropagation only, `exponent * term` (`term - stop_gradient(term)` is 0 in value): a
-    surrogate slope where tf's gradient is NaN and a plain relu's 0, so a model whose outputs
-    start uncorrelated with the targets (negative contrast-structure) still learns. NaN passes.
+    Returns `(value, surrogate)`. Kept terms (> `MS_SSIM_TERM_FLOOR`) are `term ** exponent` and
+    have no surrogate. Dropped terms are 0 in value with no gradient (no infinite derivative at
+    0), and their surrogate `exponent * (term - stop_gradient(term))` is 0 in value with the
+    gradient of `exponent * term`. NaN passes through the surrogate.
     """
-    if exponent == 0.0:
-        return ops.ones_like(term) + 0.0 * term  # tf's pow(relu(t), 0) is 1, even at t <= 0
+    if exponent == 0.0:  # tf's pow(relu(t), 0) is 1, even at t <= 0
+        return ops.ones_like(term), 0.0 * term
     kept = term > MS_SSIM_TERM_FLOOR
-    base = ops.where(kept, term, ops.ones_like(term))  # no infinite derivative on dropped terms
-    powered = ops.where(kept, ops.power(base, exponent), ops.zeros_like(term))
-    surrogate = exponent * (term - ops.stop_gradient(term))
-    return powered + ops.where(kept, ops.zeros_like(term), surrogate)
+    base = ops.where(kept, term, ops.ones_like(term))
+    value = ops.where(kept, ops.power(base, exponent), ops.zeros_like(term))
+    surrogate = ops.where(kept, ops.zeros_like(term), exponent * (term - ops.stop_gradient(term)))
+    return value, surrogate
 
 
 def ms_ssim(
@@ -211,10 +211,12 @@ def ms_ssim(
     Negative terms: a negative `cs_j` (anti-correlated structure) raised to a fractional power is
     NaN. Like `tf.image.ssim_multiscale`, every term goes through relu first, so such an image pair
     scores 0 (the values are tf's). Unlike it, the gradient is finite and not zero: a term at or
-    below `MS_SSIM_TERM_FLOOR` (1e-30) is 0 in value but backpropagates like `p * t`, a surrogate
-    slope that pushes the structure back towards positive correlation (tf's gradient of
-    `relu(t) ** p` at `t <= 0` is `0 * inf = NaN`; a plain relu's is 0, which stalls a model that
-    starts with uncorrelated outputs). A power factor of 0 gives a factor 1, as `pow(0, 0) = 1`.
+    below `MS_SSIM_TERM_FLOOR` (1e-30) is 0 in value, and a surrogate `p * (t - stop_gradient(t))`,
+    0 in value, is added to the product, so each clipped term backpropagates like `p * t`. That
+    slope pushes the structure back towards positive correlation even when several terms are
+    clipped (tf's gradient of `relu(t) ** p` at `t <= 0` is `0 * inf = NaN`; a plain relu's is 0,
+    which stalls a model that starts with uncorrelated outputs). A power factor of 0 gives a
+    factor 1, as `pow(0, 0) = 1` does.
 
     Args:
         power_factors: one non-negative weight per scale, finest first; the number of scales is
@@ -237,17 +239,18 @@ def ms_ssim(
     scales = len(powers)
     _check_min_size(
         y_pred, layout, ms_ssim_min_size(options[1], scales),
-        f"MS-SSIM with filter_size={options[1]} and {scales} scales (len(power_factors)); use a "
-        "shorter `power_factors` or a smaller `filter_size` for smaller images",
+        f"MS-SSIM with filter_size={options[1]} and {scales} scales (len(power_factors))",
+        " (use a shorter `power_factors` or a smaller `filter_size` for smaller images)",
     )
     axes = layout.spatial_axes
-    product = None
+    product = surrogates = None
     for scale, power in enumerate(powers):
         if scale > 0:
             y_true, y_pred = _downsample(y_true, axes), _downsample(y_pred, axes)
         luminance, cs = _luminance_cs(y_true, y_pred, layout, *options)
         term = luminance * cs if scale == scales - 1 else cs
-        term = _safe_power(ops.mean(term, axis=axes), power)  # per (sample, channel)
-        product = term if product is None else product * term
-    return ops.mean(product, axis=-1)  # after the spatial means the channel axis is last
+        value, surrogate = _clipped_power(ops.mean(term, axis=axes), power)  # per (sample, channel)
+        product = value if product is None else product * value
+        surrogates = surrogate if surrogates is None else surrogates + surrogate
+    return ops.mean(product + surrogates, axis=-1)  # after the spatial means channels are last
 
