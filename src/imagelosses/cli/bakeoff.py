@@ -99,7 +99,8 @@ def restore_scores(y_true, y_pred) -> dict:
     ssim = public("ssim", feature=need)
     ms_ssim = public("ms_ssim", feature=need)
     scores = {
-        "PSNR": float(np.mean(keras.ops.convert_to_numpy(psnr(y_true, y_pred, max_val=1.0)))),
+        "PSNR": float(np.mean(keras.ops.convert_to_numpy(psnr(y_true, y_pred, max_val=1.0,
+                                                             data_format=LAST)))),
         "SSIM": float(np.mean(keras.ops.convert_to_numpy(ssim(y_true, y_pred, max_val=1.0,
                                                              data_format=LAST)))),
     }
@@ -118,7 +119,8 @@ def _psnr_curve(dataset):
 
     def evaluate(model):
         pred = np.clip(train.predict(model, dataset.x_test), 0.0, 1.0)
-        return float(np.mean(keras.ops.convert_to_numpy(psnr(dataset.y_test, pred, max_val=1.0))))
+        value = psnr(dataset.y_test, pred, max_val=1.0, data_format=LAST)
+        return float(np.mean(keras.ops.convert_to_numpy(value)))
 
     return evaluate
 

@@ -62,7 +62,7 @@ def image_scores(ref: np.ndarray, test: np.ndarray, max_val: float) -> dict:
         scores["MS-SSIM"] = float(_numpy(value).mean())
     except ValueError:  # too small for five scales
         scores["MS-SSIM"] = None
-    scores["PSNR"] = float(_numpy(psnr(y_true, y_pred, max_val=max_val)).mean())
+    scores["PSNR"] = float(_numpy(psnr(y_true, y_pred, max_val=max_val, data_format=last)).mean())
     edges = imagelosses.sobel_loss(y_true / max_val, y_pred / max_val, distance="mae",
                                    data_format=last)
     scores["edge error"] = float(_numpy(edges).mean())
