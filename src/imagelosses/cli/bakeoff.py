@@ -36,9 +36,13 @@ SETTINGS = {
     },
 }
 
-# name, unit, True when higher is better
-RESTORE_METRICS = [("PSNR", "dB", True), ("SSIM", "", True), ("MS-SSIM", "", True),
-                   ("edge error", "intensity", False)]
+# name, unit, True when higher is better, what it measures
+RESTORE_METRICS = [
+    ("PSNR", "dB", True, "peak signal-to-noise ratio, intensities 0-1"),
+    ("SSIM", "", True, "structural similarity, 11-px Gaussian window (1 = identical)"),
+    ("MS-SSIM", "", True, "multi-scale SSIM, 5 scales (1 = identical)"),
+    ("edge error", "", False, "mean |Sobel(truth) - Sobel(prediction)|, intensities 0-1"),
+]
 EXAMPLES = 2  # held-out examples shown in the figure grid
 LAST = "channels_last"  # every array of the bake-off is (B, H, W, C)
 
@@ -151,7 +155,8 @@ def run_restore(args, settings, losses, log) -> dict:
                          history={"loss": progress.losses, "heldout_PSNR_dB": progress.curve},
                          train_seconds=round(seconds, 2)))
         examples[label] = prediction[:EXAMPLES]
-    metrics = [dict(name=n, unit=u, higher_is_better=h) for n, u, h in RESTORE_METRICS]
+    metrics = [dict(name=n, unit=u, higher_is_better=h, description=d)
+               for n, u, h, d in RESTORE_METRICS]
     return dict(task="restore", data=dataset.description, metrics=metrics, runs=runs,
                 baseline=dict(loss="input (no net)", metrics=baseline),
                 curve=dict(name="held-out PSNR", unit="dB"),
@@ -213,8 +218,11 @@ def run_segment(args, settings, losses, log) -> dict:
                          history={"loss": progress.losses, "heldout_mean_IoU": progress.curve},
                          train_seconds=round(seconds, 2)))
         examples[label] = np.argmax(probabilities[:EXAMPLES], -1)[..., None]
-    metrics = [dict(name=f"IoU {n}", unit="", higher_is_better=True) for n in names]
-    metrics.append(dict(name="mean IoU", unit="", higher_is_better=True))
+    metrics = [dict(name=f"IoU {n}", unit="", higher_is_better=True,
+                    description=f"intersection over union of class '{n}', all held-out pixels")
+               for n in names]
+    metrics.append(dict(name="mean IoU", unit="", higher_is_better=True,
+                        description="mean of the per-class IoUs"))
     return dict(task="segment", data=dataset.description, metrics=metrics, runs=runs,
                 class_weights_wce=context["class_weights"], curve=dict(name="held-out mean IoU",
                 unit=""), settings=dict(settings), _examples=examples)

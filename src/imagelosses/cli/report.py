@@ -160,11 +160,12 @@ def bars_figure(result: dict, path: str, best):
                 ax.text(v, i, f" {v:.3f}", va="center", fontsize=7)
         unit = f" ({metric['unit']})" if metric["unit"] else ""
         arrow = "higher is better" if metric["higher_is_better"] else "lower is better"
-        ax.set_xlabel(f"{metric['name']}{unit}", fontsize=9)
+        ax.set_xlabel(textwrap.fill(f"{metric['name']}{unit}: {metric['description']}", 44)
+                      if metric.get("description") else f"{metric['name']}{unit}", fontsize=8)
         ax.set_title(f"{metric['name']}: {arrow}", fontsize=9)
     baseline = ("; red dashes: the degraded input, without a net" if "baseline" in result else "")
     fig.suptitle(f"{result['task'].capitalize()}: held-out scores per loss (best in dark blue"
-                 f"{baseline})", fontsize=10)
+                 f"{baseline}; axes zoomed to the values)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -193,8 +194,11 @@ def _table(result: dict, best) -> str:
             cells.append(f"<td><b>{text}</b></td>" if b == i else f"<td>{text}</td>")
         seconds = f"{run['train_seconds']:.1f}" if "train_seconds" in run else "-"
         rows.append(f"<tr><td>{html.escape(run['loss'])}</td>{''.join(cells)}<td>{seconds}</td></tr>")
+    notes = "".join(f"<li><b>{html.escape(m['name'])}</b>: {html.escape(m['description'])}</li>"
+                    for m in metrics if m.get("description"))
     return (f"<table><tr><th>loss</th>{head}<th>train s</th></tr>{''.join(rows)}</table>"
-            "<p class=note>Held-out data; best per column in bold.</p>")
+            "<p class=note>Held-out data; best per column in bold; &uarr; higher is better, "
+            f"&darr; lower is better; train s: training seconds.</p><ul class=note>{notes}</ul>")
 
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
