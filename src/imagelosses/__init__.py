@@ -16,6 +16,27 @@ from imagelosses.losses import (
     laplacian_loss,
     sobel_loss,
 )
+from imagelosses.losses.boundary import BoundaryWeightedBCEDiceLoss, boundary_weighted_bce_dice_loss
+from imagelosses.losses.focal import CrossEntropyLoss, FocalLoss, cross_entropy_loss, focal_loss
+from imagelosses.losses.forgive import ForgiveFalseNegatives, forgive_false_negatives
+from imagelosses.losses.lovasz import (
+    LovaszHingeLoss,
+    LovaszSoftmaxLoss,
+    lovasz_hinge_loss,
+    lovasz_softmax_loss,
+)
+from imagelosses.losses.overlap import (
+    DiceLoss,
+    FocalTverskyLoss,
+    GeneralizedDiceLoss,
+    JaccardLoss,
+    TverskyLoss,
+    dice_loss,
+    focal_tversky_loss,
+    generalized_dice_loss,
+    jaccard_loss,
+    tversky_loss,
+)
 from imagelosses.losses.structural import (
     CharbonnierLoss,
     MSSSIML1Loss,
@@ -70,4 +91,27 @@ __all__ = [
     "losses",
     "sobel",
     "sobel_loss",
+    # segmentation
+    "BoundaryWeightedBCEDiceLoss",
+    "CrossEntropyLoss",
+    "DiceLoss",
+    "FocalLoss",
+    "FocalTverskyLoss",
+    "ForgiveFalseNegatives",
+    "GeneralizedDiceLoss",
+    "JaccardLoss",
+    "LovaszHingeLoss",
+    "LovaszSoftmaxLoss",
+    "TverskyLoss",
+    "boundary_weighted_bce_dice_loss",
+    "cross_entropy_loss",
+    "dice_loss",
+    "focal_loss",
+    "focal_tversky_loss",
+    "forgive_false_negatives",
+    "generalized_dice_loss",
+    "jaccard_loss",
+    "lovasz_hinge_loss",
+    "lovasz_softmax_loss",
+    "tversky_loss",
 ]

@@ -1,0 +1,297 @@
+"""Label handling for every segmentation loss and metric: the one place that reads `y_true`.
+
+Inputs (channels_last shown; channels_first and sequences as in `imagelosses._shapes`):
+
+- `y_pred`: `(B, *spatial, K)` probabilities, or logits with `from_logits=True` (softmax over the
+  channel axis for K >= 2, sigmoid for K = 1, the binary case).
+- `y_true`: an integer class map `(B, *spatial, 1)` or `(B, *spatial)` (K >= 2), one-hot or soft
+  labels `(B, *spatial, K)`, or for K = 1 the foreground label (0/1, soft values allowed).
+
+`ignore_class` (an int or a list of ints, Keras's name) marks void pixels. They are found from the
+labels alone and masked *before* one-hot encoding: their label becomes 0 and their one-hot row is
+zeroed, their prediction is replaced by a constant with `where` (so neither the value nor the
+gradient depends on it, and a NaN there cannot leak), and every sum is multiplied by the `valid`
+mask. With one-hot/soft labels, `ignore_class` names channels: a pixel is void where its label
+weight on those channels is >= 0.5. A class in [0, K) that is ignored is also left out of every
+class average.
+
+Out-of-range labels: when `y_true` is concrete (eager calls, `run_eagerly=True`, the torch backend
+without `torch.compile`), integer labels outside [0, K) that are not ignored, non-integer class
+ids, and one-hot/binary labels outside [0, 1] (a 0-255 mask where 0-1 was expected) raise a
+ValueError. This check reads the labels on the host. Under jit (`tf.function`, `jax.jit`,
+`torch.compile`) nothing is checked: an integer label outside [0, K) then has an all-zero one-hot
+row (the pixel belongs to no class, so its predictions count only as false positives) and binary
+labels are used as given.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+from keras import ops
+
+from imagelosses._shapes import Layout, check_number, resolve_layout, to_float
+
+# Probabilities are clipped to [PROBABILITY_EPSILON, 1] before a log (Keras clips at 1e-7 too).
+PROBABILITY_EPSILON = 1e-7
+
+
+def check_ignore_class(ignore_class) -> tuple[int, ...]:
+    """`None`, an int or a list of ints -> a tuple of ints."""
+    values = [] if ignore_class is None else (
+        list(ignore_class) if isinstance(ignore_class, (list, tuple)) else [ignore_class]
+    )
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != int(value):
+            raise TypeError(
+                "Invalid value for argument `ignore_class`. Expected None, an integer or a list "
+                f"of integers. Received: ignore_class={ignore_class!r}"
+            )
+    return tuple(int(v) for v in values)
+
+
+def check_class_weights(class_weights, num_classes: int):
+    """`None` or one non-negative number per class -> float64 numpy array `(K,)` or None."""
+    if class_weights is None:
+        return None
+    message = (
+        f"Invalid value for argument `class_weights`. Expected {num_classes} non-negative numbers "
+        f"(one per class, from the channels of `y_pred`). Received: class_weights={class_weights!r}"
+    )
+    if isinstance(class_weights, (str, bytes)) or not hasattr(class_weights, "__len__"):
+        raise TypeError(message)
+    if len(class_weights) != num_classes:
+        raise ValueError(message)
+    weights = []
+    for w in class_weights:
+        if isinstance(w, bool) or not isinstance(w, numbers.Real):
+            raise TypeError(message)
+        weights.append(check_number("class_weights", float(w), minimum=0.0))
+    return np.asarray(weights, np.float64)
+
+
+def config_values(options: dict) -> dict:
+    """Options as `get_config` stores them: sequences become lists (JSON round-trips them so)."""
+    out = {}
+    for name, value in options.items():
+        if isinstance(value, (tuple, list, np.ndarray)):
+            value = [v.item() if isinstance(v, np.generic) else v for v in value]
+        out[name] = value
+    return out
+
+
+def check_bool(name: str, value) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(
+            f"Invalid type for argument `{name}`. Expected True or False. "
+            f"Received: {name}={value!r} of type {type(value).__name__}"
+        )
+    return bool(value)
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """Prepared inputs, all channels_last `(B, [T,] *spatial, ...)`, float32.
+
+    Attributes:
+        target: one-hot/soft labels `(..., K)`, zero at void pixels.
+        pred: probabilities `(..., K)` (or the raw scores with `activate=False`); constant at
+            void pixels.
+        logits: the logits (void pixels set to 0) when `from_logits=True`, else None.
+        valid: `(..., 1)`, 1.0 where a pixel counts, 0.0 where it is void.
+        layout: the layout of `y_pred` as given.
+        num_classes: K.
+        class_mask: float64 numpy `(K,)`: 0 for classes in [0, K) named by `ignore_class`.
+    """
+
+    target: object
+    pred: object
+    logits: object
+    valid: object
+    layout: Layout
+    num_classes: int
+    class_mask: np.ndarray
+
+    @property
+    def num_sample_axes(self) -> int:
+        return self.layout.num_sample_axes
+
+    def pixel_axes(self, per_image: bool) -> tuple[int, ...]:
+        """Axes summed for one statistic: spatial axes, plus the sample axes if not per image."""
+        first = self.num_sample_axes if per_image else 0
+        return tuple(range(first, self.num_sample_axes + self.layout.spatial_dims))
+
+
+def _channels_last(x, layout: Layout):
+    if layout.data_format == "channels_first":
+        return ops.moveaxis(x, layout.channel_axis, -1)
+    return x
+
+
+def _is_concrete(x) -> bool:
+    """Whether the tensor holds values now (eager), so the labels can be checked on the host."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.executing_eagerly() and hasattr(x, "numpy")
+    if backend == "jax":
+        import jax
+
+        return not isinstance(x, jax.core.Tracer)
+    if backend == "torch":
+        import torch
+
+        return not torch.compiler.is_compiling() and getattr(x.device, "type", "") != "meta"
+    return False
+
+
+def _check_label_values(y_true, *, integer: bool, num_classes: int, ignore: tuple) -> None:
+    if not _is_concrete(y_true):
+        return
+    values = np.asarray(ops.convert_to_numpy(y_true), np.float64)
+    if values.size == 0:
+        return
+    counted = ~np.isin(values, ignore) if ignore else np.ones(values.shape, bool)
+    if integer:
+        bad = counted & ~((values >= 0) & (values < num_classes) & (values == np.round(values)))
+        expected = f"integer class labels in [0, {num_classes})"
+    else:
+        bad = counted & ~((values >= 0) & (values <= 1))
+        expected = "label values in [0, 1]"
+    if not np.any(bad):
+        return
+    found = np.unique(values[bad])
+    hint = ""
+    if np.nanmax(np.abs(values)) == 255 and (not integer or num_classes <= 2):
+        hint = " (a 0-255 mask where 0-1 labels were expected? Divide it by 255.)"
+    ignored = f", or ignore_class={list(ignore)}" if ignore else ""
+    raise ValueError(
+        f"Invalid values in `y_true`. Expected {expected}{ignored}.{hint} "
+        f"Received: {found.size} distinct bad values, e.g. {found[:5].tolist()}"
+    )
+
+
+def resolve(y_true, y_pred, *, data_format=None, spatial_dims=None):
+    """Layout and K of `y_pred`, `y_true` as float32, and whether it is an integer map."""
+    y_pred = to_float(y_pred, "y_pred")
+    y_true = to_float(y_true, "y_true")
+    layout = resolve_layout(y_pred.shape, data_format=data_format, spatial_dims=spatial_dims,
+                            name="y_pred")
+    k = y_pred.shape[layout.channel_axis]
+    if k is None:
+        raise ValueError(
+            "The channel axis of `y_pred` (the classes) must have a static size. "
+            f"Received: y_pred.shape={tuple(y_pred.shape)}"
+        )
+    if len(y_true.shape) == layout.rank - 1:  # an integer map without a channel axis
+        y_true = ops.expand_dims(y_true, layout.channel_axis)
+    pred_shape, true_shape = list(y_pred.shape), list(y_true.shape)
+    c = true_shape[layout.channel_axis] if len(true_shape) == layout.rank else None
+    pred_shape[layout.channel_axis] = true_shape[layout.channel_axis] = None
+    same = len(true_shape) == len(pred_shape) and all(
+        a is None or b is None or a == b for a, b in zip(true_shape, pred_shape)
+    )
+    if not same or c not in (1, k):
+        raise ValueError(
+            "`y_true` must be an integer class map (one channel, or no channel axis) or one-hot "
+            "labels with the channels of `y_pred`, over the same batch and spatial shape. "
+            f"Received: y_true.shape={tuple(y_true.shape)}, y_pred.shape={tuple(y_pred.shape)}"
+        )
+    return y_true, y_pred, layout, k, (c == 1 and k > 1)
+
+
+def prepare(y_true, y_pred, *, from_logits=False, ignore_class=None, data_format=None,
+            spatial_dims=None, activate=True) -> Segmentation:
+    """The common prologue of every segmentation loss: see the module docstring."""
+    check_bool("from_logits", from_logits)
+    ignore = check_ignore_class(ignore_class)
+    y_true, y_pred, layout, k, integer = resolve(
+        y_true, y_pred, data_format=data_format, spatial_dims=spatial_dims
+    )
+    _check_label_values(y_true, integer=integer, num_classes=k, ignore=ignore)
+    y_true, y_pred = _channels_last(y_true, layout), _channels_last(y_pred, layout)
+    valid, target = _valid_and_target(y_true, k, integer, ignore)
+    logits = None
+    if from_logits:
+        logits = ops.where(valid > 0, y_pred, 0.0)
+        pred = activation(logits) if activate else logits
+    else:
+        pred = ops.where(valid > 0, y_pred, 0.0)
+    class_mask = np.array([0.0 if c in ignore else 1.0 for c in range(k)], np.float64)
+    return Segmentation(target, pred, logits, valid, layout, k, class_mask)
+
+
+def _valid_and_target(y_true, k: int, integer: bool, ignore: tuple):
+    """The void mask from the labels, then the masked one-hot (or soft) target."""
+    if integer or k == 1:
+        void = None
+        for value in ignore:
+            hit = ops.cast(ops.equal(y_true, float(value)), "float32")
+            void = hit if void is None else void + hit
+        valid = ops.ones_like(y_true) if void is None else 1.0 - ops.minimum(void, 1.0)
+        labels = ops.where(valid > 0, y_true, 0.0)  # masked before the one-hot encoding
+        if k == 1:
+            return valid, labels
+        classes = ops.convert_to_tensor(np.arange(k, dtype=np.float32))
+        return valid, ops.cast(ops.equal(labels, classes), "float32") * valid
+    channels = [c for c in ignore if 0 <= c < k]
+    if channels:
+        onehot_ignore = np.zeros((k,), np.float32)
+        onehot_ignore[channels] = 1.0
+        weight = ops.sum(y_true * ops.convert_to_tensor(onehot_ignore), axis=-1, keepdims=True)
+        valid = ops.cast(weight < 0.5, "float32")
+    else:
+        valid = ops.ones_like(y_true[..., :1])
+    return valid, ops.where(valid > 0, y_true, 0.0)
+
+
+def activation(logits):
+    """Softmax over the channels (last axis) for K >= 2, sigmoid for K = 1."""
+    if logits.shape[-1] == 1:
+        return ops.sigmoid(logits)
+    return ops.softmax(logits, axis=-1)
+
+
+def log_probabilities(seg: Segmentation):
+    """`(log p, log(1 - p))` of the prepared predictions, stable for logits, clipped otherwise."""
+    if seg.logits is not None:
+        if seg.num_classes == 1:
+            return ops.log_sigmoid(seg.logits), ops.log_sigmoid(-seg.logits)
+        log_p = ops.log_softmax(seg.logits, axis=-1)
+        return log_p, ops.log(ops.clip(1.0 - ops.exp(log_p), PROBABILITY_EPSILON, 1.0))
+    p = seg.pred
+    return (ops.log(ops.clip(p, PROBABILITY_EPSILON, 1.0)),
+            ops.log(ops.clip(1.0 - p, PROBABILITY_EPSILON, 1.0)))
+
+
+def class_average(values, seg: Segmentation, *, class_weights=None, include_background=True,
+                  present=None):
+    """Weighted mean over the last (class) axis; 0 where no class counts.
+
+    Counted classes: all K, less those named by `ignore_class`, less class 0 when
+    `include_background=False` (K >= 2), times `present` (a 0/1 tensor) when given. Weights are
+    `class_weights` (default 1): `sum(w * values) / sum(w)`.
+    """
+    k = seg.num_classes
+    weights = seg.class_mask.copy()
+    if class_weights is not None:
+        weights = weights * check_class_weights(class_weights, k)
+    if not include_background and k > 1:
+        weights[0] = 0.0
+    w = ops.convert_to_tensor(weights.astype(np.float32))
+    if present is not None:
+        w = w * present
+    total = ops.sum(w * ops.ones_like(values), axis=-1)
+    return ops.sum(w * values, axis=-1) / ops.where(total > 0, total, 1.0)
+
+
+def per_sample(value, seg: Segmentation, per_image: bool):
+    """`(B,)`/`(B, T)` values: as they are per image, the batch statistic repeated otherwise."""
+    if per_image:
+        return value
+    zeros = ops.sum(seg.valid * 0.0, axis=tuple(range(seg.num_sample_axes, len(seg.valid.shape))))
+    return zeros + value

@@ -1,0 +1,205 @@
+"""Pixel losses: cross-entropy and focal loss, with class weights and per-pixel weight maps.
+
+Inputs and label options as in `imagelosses.losses._labels`. Each pixel's term is weighted, then
+
+    loss = sum(valid * pixel_weight * term) / sum(valid)
+
+over the pixels of each image (`per_image=True`, `(B,)`/`(B, T)`) or of the batch
+(`per_image=False`: the batch value repeated, `(B,)`). This is Keras's convention (weights multiply
+and the mean is over the counted pixels, as `ignore_class` does in
+`keras.losses.SparseCategoricalCrossentropy`); `torch.nn.CrossEntropyLoss(weight=...)` divides by
+the sum of the weights instead. An image whose pixels are all void has the value 0.
+
+Weights per pixel come from `pixel_weights` (a tensor of the label map's shape, function only) or,
+in the loss classes, from `weight_channel=True`: `y_true` then carries one extra channel, last on
+the channel axis, holding the weight map (Keras passes a loss only `y_true` and `y_pred`).
+
+Class weights: K >= 2 takes one weight per class; K = 1 (binary) takes two,
+`[background, foreground]`. `include_background=False` gives class 0 the weight 0 (K >= 2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from keras import ops
+
+from imagelosses._registry import register_loss
+from imagelosses._shapes import check_number, resolve_layout, to_float
+from imagelosses.losses import _labels
+from imagelosses.losses.base import Loss
+
+
+def _split_weights(y_true, y_pred, weight_channel, pixel_weights, data_format, spatial_dims):
+    """Labels and a channels_last `(..., 1)` weight map (or None)."""
+    _labels.check_bool("weight_channel", weight_channel)
+    if not weight_channel and pixel_weights is None:
+        return y_true, None
+    y_pred = to_float(y_pred, "y_pred")
+    layout = resolve_layout(y_pred.shape, data_format=data_format, spatial_dims=spatial_dims,
+                            name="y_pred")
+    axis = layout.channel_axis
+    if weight_channel:
+        y_true = to_float(y_true, "y_true")
+        if len(y_true.shape) != layout.rank or (y_true.shape[axis] or 0) < 2:
+            raise ValueError(
+                "With `weight_channel=True`, `y_true` must have the rank of `y_pred` and the labels "
+                "plus one last channel of pixel weights. "
+                f"Received: y_true.shape={tuple(y_true.shape)}, y_pred.shape={tuple(y_pred.shape)}"
+            )
+        n = y_true.shape[axis]
+        weights = ops.take(y_true, [n - 1], axis=axis)
+        y_true = ops.take(y_true, list(range(n - 1)), axis=axis)
+    else:
+        weights = to_float(pixel_weights, "pixel_weights")
+        if len(weights.shape) == layout.rank - 1:
+            weights = ops.expand_dims(weights, axis)
+    if layout.data_format == "channels_first":
+        weights = ops.moveaxis(weights, axis, -1)
+    return y_true, weights
+
+
+def _class_weight_vector(seg, class_weights, include_background, alpha_factors=None):
+    k = seg.num_classes
+    n = 2 if k == 1 else k
+    weights = np.ones((n,)) if class_weights is None else _labels.check_class_weights(
+        class_weights, n)
+    if k > 1:
+        weights = weights * seg.class_mask
+        if not include_background:
+            weights[0] = 0.0
+    if alpha_factors is not None:
+        weights = weights * alpha_factors
+    return weights.astype(np.float32)
+
+
+def _reduce(term, seg, weights, per_image):
+    if weights is not None:
+        term = term * weights[..., 0]
+    valid = seg.valid[..., 0]
+    axes = tuple(a for a in seg.pixel_axes(per_image))
+    total = ops.sum(term * valid, axis=axes)
+    count = ops.sum(valid, axis=axes)
+    return _labels.per_sample(total / ops.maximum(count, 1.0), seg, per_image)
+
+
+def _focal_factor(base, gamma):
+    """`base ** gamma`, with a finite gradient at `base = 0` for any `gamma >= 0`."""
+    if gamma == 0.0:
+        return ops.ones_like(base)
+    if gamma == 2.0:
+        return ops.square(base)
+    positive = base > 0.0
+    return ops.where(positive, ops.power(ops.where(positive, base, 1.0), gamma), 0.0)
+
+
+def _pixel_loss(y_true, y_pred, gamma, alpha, class_weights, weight_channel, pixel_weights,
+                ignore_class, per_image, include_background, from_logits, data_format,
+                spatial_dims):
+    per_image = _labels.check_bool("per_image", per_image)
+    include_background = _labels.check_bool("include_background", include_background)
+    y_true, weights = _split_weights(y_true, y_pred, weight_channel, pixel_weights, data_format,
+                                     spatial_dims)
+    seg = _labels.prepare(y_true, y_pred, from_logits=from_logits, ignore_class=ignore_class,
+                          data_format=data_format, spatial_dims=spatial_dims)
+    log_p, log_not_p = _labels.log_probabilities(seg)
+    t, p = seg.target, seg.pred
+    if seg.num_classes == 1:
+        factors = None if alpha is None else np.array([1.0 - alpha, alpha])
+        w = _class_weight_vector(seg, class_weights, include_background, factors)
+        term = -(float(w[1]) * t * _focal_factor(1.0 - p, gamma) * log_p
+                 + float(w[0]) * (1.0 - t) * _focal_factor(p, gamma) * log_not_p)
+        term = term[..., 0]
+    else:
+        factors = None if alpha is None else np.array([1.0 - alpha] + [alpha] * (seg.num_classes - 1))
+        w = ops.convert_to_tensor(_class_weight_vector(seg, class_weights, include_background,
+                                                       factors))
+        term = -ops.sum(w * t * _focal_factor(1.0 - p, gamma) * log_p, axis=-1)
+    return _reduce(term, seg, weights, per_image)
+
+
+def cross_entropy_loss(y_true, y_pred, *, class_weights=None, weight_channel=False,
+                       pixel_weights=None, ignore_class=None, per_image=True,
+                       include_background=True, from_logits=False, data_format=None,
+                       spatial_dims=None):
+    """Binary (K = 1) or categorical (K >= 2) cross-entropy, mean over the counted pixels.
+
+    K >= 2: `-sum_k w_k t_k log p_k` per pixel, from integer or one-hot/soft labels;
+    K = 1: `-(w_1 t log p + w_0 (1 - t) log(1 - p))`. Logits go through `log_softmax` /
+    `log_sigmoid`; probabilities are clipped at `PROBABILITY_EPSILON` (1e-7, as Keras).
+
+    Without weights, equals `keras.losses.SparseCategoricalCrossentropy` /
+    `CategoricalCrossentropy` / `BinaryCrossentropy` averaged over each image's pixels.
+
+    Returns:
+        float32 `(B,)` (`(B, T)` for sequences), >= 0.
+    """
+    return _pixel_loss(y_true, y_pred, 0.0, None, class_weights, weight_channel, pixel_weights,
+                       ignore_class, per_image, include_background, from_logits, data_format,
+                       spatial_dims)
+
+
+def focal_loss(y_true, y_pred, *, gamma=2.0, alpha=None, class_weights=None,
+               weight_channel=False, pixel_weights=None, ignore_class=None, per_image=True,
+               include_background=True, from_logits=False, data_format=None, spatial_dims=None):
+    """Focal loss (Lin et al. 2017), mean over the counted pixels.
+
+    K >= 2: `-sum_k a_k w_k t_k (1 - p_k)^gamma log p_k` per pixel (softmax);
+    K = 1: `-(a t (1 - p)^gamma log p + (1 - a)(1 - t) p^gamma log(1 - p))` (sigmoid).
+
+    Args:
+        gamma: focusing exponent >= 0 (2, the paper's); 0 gives the cross-entropy.
+        alpha: None (no balancing, the default of MONAI and of Keras's binary focal loss) or a
+            number in [0, 1]: K = 1, `alpha` on the foreground and `1 - alpha` on the background
+            (the paper's alpha-balancing, 0.25 there; Keras's `apply_class_balancing=True`);
+            K >= 2, `1 - alpha` on class 0 and `alpha` on the others (MONAI's softmax rule).
+            Keras's `CategoricalFocalCrossentropy` multiplies every class by `alpha` instead
+            (a plain scale).
+
+    The paper normalises the sum by the number of foreground anchors; a dense prediction is
+    averaged over its pixels here, as Keras and MONAI do. MONAI's softmax focal loss with
+    `reduction="mean"` also divides by the number of channels: its value is ours divided by K.
+    For hard labels the binary form equals Keras's `BinaryFocalCrossentropy` and MONAI's
+    sigmoid focal loss; with soft labels Keras applies `(1 - p_t)^gamma` to the whole BCE.
+
+    Returns:
+        float32 `(B,)` (`(B, T)` for sequences), >= 0.
+    """
+    gamma = check_number("gamma", gamma, minimum=0.0)
+    if alpha is not None:
+        alpha = check_number("alpha", alpha, minimum=0.0)
+        if alpha > 1.0:
+            raise ValueError(
+                f"Invalid value for argument `alpha`. Expected None or a number in [0, 1]. "
+                f"Received: alpha={alpha!r}"
+            )
+    return _pixel_loss(y_true, y_pred, gamma, alpha, class_weights, weight_channel, pixel_weights,
+                       ignore_class, per_image, include_background, from_logits, data_format,
+                       spatial_dims)
+
+
+_COMMON = ("class_weights", "weight_channel", "ignore_class", "per_image", "include_background",
+           "from_logits", "data_format", "spatial_dims")
+
+
+@register_loss
+class CrossEntropyLoss(Loss):
+    """Loss class of `cross_entropy_loss` (per-pixel weights via `weight_channel=True`)."""
+
+    def __init__(self, class_weights=None, weight_channel=False, ignore_class=None, per_image=True,
+                 include_background=True, from_logits=False, data_format=None, spatial_dims=None,
+                 **kwargs):
+        local = locals()
+        options = _labels.config_values({name: local[name] for name in _COMMON})
+        super().__init__(cross_entropy_loss, options, **kwargs)
+
+
+@register_loss
+class FocalLoss(Loss):
+    """Loss class of `focal_loss` (per-pixel weights via `weight_channel=True`)."""
+
+    def __init__(self, gamma=2.0, alpha=None, class_weights=None, weight_channel=False,
+                 ignore_class=None, per_image=True, include_background=True, from_logits=False,
+                 data_format=None, spatial_dims=None, **kwargs):
+        local = locals()
+        options = _labels.config_values({name: local[name] for name in ("gamma", "alpha", *_COMMON)})
+        super().__init__(focal_loss, options, **kwargs)

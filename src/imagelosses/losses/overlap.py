@@ -1,0 +1,280 @@
+"""Region losses: Dice, generalized Dice, Jaccard, Tversky and focal Tversky.
+
+Inputs and label options (`ignore_class`, `from_logits`, `data_format`, `spatial_dims`) are those
+of `imagelosses.losses._labels`. Every loss here is computed per image and per class from the soft
+counts of `imagelosses.losses._counts` (`tp`, `fp`, `fn`), then averaged over classes:
+
+- `per_image=True` (default): one statistic per image (per frame for sequences); returns `(B,)`
+  (`(B, T)`). `sample_weight` and multi-device training then behave as for any per-sample loss.
+- `per_image=False`: the counts are summed over the whole batch first (MONAI's `batch=True`); the
+  one batch value is returned repeated, shape `(B,)`, so Keras's mean reduction gives it back.
+- Class average: `sum_k w_k loss_k / sum_k w_k` with `w_k = class_weights[k]` (default 1), over all
+  K classes, less class 0 when `include_background=False` (K >= 2, as MONAI's option) and less
+  classes named by `ignore_class`. MONAI instead multiplies by its class weights and takes a plain
+  mean: the two agree when the weights average to 1.
+- K = 1 (sigmoid, binary): the one foreground channel is the only class.
+- Smoothing `smooth` sits in numerator and denominator, so an empty class predicted empty has a
+  loss of 0 (Keras's `Dice` gives 1 there; it adds only `epsilon` to the denominator). The
+  denominator is also clamped at `DIVISION_EPSILON` so `smooth=0` stays finite (as
+  segmentation_models_pytorch does). MONAI's defaults are `smooth_nr = smooth_dr = 1e-5`.
+- Void pixels (all of an image ignored) contribute nothing: such an image has every count 0 and a
+  loss of 0 (with `smooth > 0`), with zero gradient.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from keras import ops
+
+from imagelosses._registry import register_loss
+from imagelosses._shapes import check_number
+from imagelosses.losses import _labels
+from imagelosses.losses._counts import pixel_sum, soft_counts
+from imagelosses.losses.base import Loss
+
+# Floor of every ratio's denominator, and of the Dice score under `log=True` (smp's eps).
+DIVISION_EPSILON = 1e-7
+
+
+def _ratio(numerator, denominator):
+    return numerator / ops.maximum(denominator, DIVISION_EPSILON)
+
+
+def _prepare(y_true, y_pred, options):
+    per_image = _labels.check_bool("per_image", options.pop("per_image"))
+    _labels.check_bool("include_background", options["include_background"])
+    seg = _labels.prepare(
+        y_true, y_pred, from_logits=options.pop("from_logits"),
+        ignore_class=options.pop("ignore_class"), data_format=options.pop("data_format"),
+        spatial_dims=options.pop("spatial_dims"),
+    )
+    return seg, per_image
+
+
+def _finish(per_class, seg, per_image, class_weights, include_background):
+    value = _labels.class_average(per_class, seg, class_weights=class_weights,
+                                  include_background=include_background)
+    return _labels.per_sample(value, seg, per_image)
+
+
+def dice_loss(y_true, y_pred, *, smooth=1.0, squared=False, log=False, ignore_class=None,
+              class_weights=None, per_image=True, include_background=True, from_logits=False,
+              data_format=None, spatial_dims=None):
+    """Soft Dice loss (Milletari et al. 2016), per image and class, averaged over classes.
+
+    `dice_k = (2 tp_k + smooth) / (2 tp_k + fp_k + fn_k + smooth)`; with `squared=True` the
+    denominator is `sum p_k^2 + sum t_k^2 + smooth` (V-Net's form, MONAI's `squared_pred`).
+    The loss of class k is `1 - dice_k`, or `-log(max(dice_k, DIVISION_EPSILON))` with
+    `log=True` (the "focal - log(Dice)" recipe; segmentation_models_pytorch's `log_loss`, which
+    also takes the log per class before averaging).
+
+    Args:
+        smooth: >= 0, added to numerator and denominator (default 1).
+        squared, log: as above.
+        ignore_class, class_weights, per_image, include_background, from_logits, data_format,
+            spatial_dims: see the module docstring and `imagelosses.losses._labels`.
+
+    Returns:
+        float32 `(B,)` (`(B, T)` for sequences), in [0, 1] (`log=False`).
+
+    Matches `monai.losses.DiceLoss(smooth_nr=s, smooth_dr=s)` with one-hot labels (mean over
+    classes), and `keras.losses.Dice(axis=spatial+channel)` for K = 1 when `smooth=0`, up to
+    Keras's epsilon.
+    """
+    smooth = check_number("smooth", smooth, minimum=0.0)
+    _labels.check_bool("squared", squared)
+    _labels.check_bool("log", log)
+    options = dict(ignore_class=ignore_class, per_image=per_image, from_logits=from_logits,
+                   include_background=include_background, data_format=data_format,
+                   spatial_dims=spatial_dims)
+    seg, per_image = _prepare(y_true, y_pred, options)
+    counts = soft_counts(seg, per_image)
+    if squared:
+        denominator = (pixel_sum(ops.square(seg.pred), seg, per_image)
+                       + pixel_sum(ops.square(seg.target), seg, per_image))
+    else:
+        denominator = 2.0 * counts.tp + counts.fp + counts.fn
+    dice = _ratio(2.0 * counts.tp + smooth, denominator + smooth)
+    per_class = -ops.log(ops.maximum(dice, DIVISION_EPSILON)) if log else 1.0 - dice
+    return _finish(per_class, seg, per_image, class_weights, include_background)
+
+
+def jaccard_loss(y_true, y_pred, *, smooth=1.0, ignore_class=None, class_weights=None,
+                 per_image=True, include_background=True, from_logits=False, data_format=None,
+                 spatial_dims=None):
+    """Soft Jaccard (IoU) loss: `1 - (tp + smooth) / (tp + fp + fn + smooth)` per class.
+
+    Other options and the return value as in `dice_loss`. MONAI's `DiceLoss(jaccard=True)`
+    computes `1 - (2 tp + s_nr) / (2 (tp + fp + fn) + s_dr)`: the same value with `smooth = s/2`.
+    """
+    smooth = check_number("smooth", smooth, minimum=0.0)
+    options = dict(ignore_class=ignore_class, per_image=per_image, from_logits=from_logits,
+                   include_background=include_background, data_format=data_format,
+                   spatial_dims=spatial_dims)
+    seg, per_image = _prepare(y_true, y_pred, options)
+    c = soft_counts(seg, per_image)
+    per_class = 1.0 - _ratio(c.tp + smooth, c.tp + c.fp + c.fn + smooth)
+    return _finish(per_class, seg, per_image, class_weights, include_background)
+
+
+def _tversky_index(seg, per_image, alpha, beta, smooth):
+    c = soft_counts(seg, per_image)
+    return _ratio(c.tp + smooth, c.tp + alpha * c.fp + beta * c.fn + smooth)
+
+
+def tversky_loss(y_true, y_pred, *, alpha=0.5, beta=0.5, smooth=1.0, ignore_class=None,
+                 class_weights=None, per_image=True, include_background=True, from_logits=False,
+                 data_format=None, spatial_dims=None):
+    """Tversky loss (Salehi et al. 2017): `1 - (tp + s) / (tp + alpha fp + beta fn + s)` per class.
+
+    `alpha` weighs false positives and `beta` false negatives, as MONAI's `TverskyLoss` and as
+    Keras documents; Keras's `keras.losses.Tversky` (3.x) computes the opposite (its `alpha`
+    multiplies `sum(y_true * (1 - y_pred))`, the false negatives), so `Tversky(alpha=a, beta=b)`
+    there equals `tversky_loss(alpha=b, beta=a, smooth=0)` here. `alpha = beta = 0.5` is Dice.
+
+    Other options and the return value as in `dice_loss`; in [0, 1] for `alpha, beta > 0`.
+    """
+    alpha = check_number("alpha", alpha, minimum=0.0)
+    beta = check_number("beta", beta, minimum=0.0)
+    smooth = check_number("smooth", smooth, minimum=0.0)
+    options = dict(ignore_class=ignore_class, per_image=per_image, from_logits=from_logits,
+                   include_background=include_background, data_format=data_format,
+                   spatial_dims=spatial_dims)
+    seg, per_image = _prepare(y_true, y_pred, options)
+    per_class = 1.0 - _tversky_index(seg, per_image, alpha, beta, smooth)
+    return _finish(per_class, seg, per_image, class_weights, include_background)
+
+
+def focal_tversky_loss(y_true, y_pred, *, alpha=0.3, beta=0.7, gamma=0.75, smooth=1.0,
+                       ignore_class=None, class_weights=None, per_image=True,
+                       include_background=True, from_logits=False, data_format=None,
+                       spatial_dims=None):
+    """Focal Tversky loss (Abraham and Khan 2019): `(1 - TI_k) ** gamma` per class, averaged.
+
+    `TI_k` is the Tversky index of `tversky_loss` (`alpha` on false positives, `beta` on false
+    negatives). The paper writes the exponent as `1 / gamma` with `gamma = 4/3` and puts its
+    `alpha = 0.7` on the false negatives: the defaults here (`gamma = 0.75`, `alpha = 0.3`,
+    `beta = 0.7`) are that setting. For `gamma < 1` the gradient of `x ** gamma` is infinite at
+    `x = 0` (a perfect prediction): there the loss is 0 with zero gradient.
+
+    Returns:
+        float32 `(B,)` (`(B, T)`), in [0, 1].
+    """
+    alpha = check_number("alpha", alpha, minimum=0.0)
+    beta = check_number("beta", beta, minimum=0.0)
+    gamma = check_number("gamma", gamma, minimum=0.0, exclusive=True)
+    smooth = check_number("smooth", smooth, minimum=0.0)
+    options = dict(ignore_class=ignore_class, per_image=per_image, from_logits=from_logits,
+                   include_background=include_background, data_format=data_format,
+                   spatial_dims=spatial_dims)
+    seg, per_image = _prepare(y_true, y_pred, options)
+    miss = 1.0 - _tversky_index(seg, per_image, alpha, beta, smooth)
+    positive = miss > 0.0
+    # where twice: the unused branch sees 1, so the gradient of the power stays finite at 0
+    per_class = ops.where(positive, ops.power(ops.where(positive, miss, 1.0), gamma), 0.0)
+    return _finish(per_class, seg, per_image, class_weights, include_background)
+
+
+def generalized_dice_loss(y_true, y_pred, *, smooth=1e-5, ignore_class=None, class_weights=None,
+                          per_image=True, include_background=True, from_logits=False,
+                          data_format=None, spatial_dims=None):
+    """Generalized Dice loss (Sudre et al. 2017), one value per image.
+
+    `1 - (2 sum_k w_k tp_k + smooth) / (sum_k w_k (2 tp_k + fp_k + fn_k) + smooth)` with
+    `w_k = 1 / (sum of labels of class k)^2`. Absent classes (no label in the image, or in the
+    batch with `per_image=False`) would have an infinite weight: they take the largest weight of
+    the present classes instead (MONAI's rule; 0 when no class is present, giving a loss of 0).
+    `class_weights` multiply the `w_k`; excluded classes (background with
+    `include_background=False`, ignored classes) get `w_k = 0`.
+
+    Args:
+        smooth: >= 0 (default 1e-5, MONAI's). The weights make the sums small (about 1 / pixel
+            count), so a smoothing of 1 would dominate.
+
+    Matches `monai.losses.GeneralizedDiceLoss(smooth_nr=s, smooth_dr=s)` (w_type "square").
+
+    Returns:
+        float32 `(B,)` (`(B, T)`), in [0, 1].
+    """
+    smooth = check_number("smooth", smooth, minimum=0.0)
+    options = dict(ignore_class=ignore_class, per_image=per_image, from_logits=from_logits,
+                   include_background=include_background, data_format=data_format,
+                   spatial_dims=spatial_dims)
+    include_background = _labels.check_bool("include_background", include_background)
+    seg, per_image = _prepare(y_true, y_pred, options)
+    k = seg.num_classes
+    counted = seg.class_mask.copy()
+    if class_weights is not None:
+        counted = counted * _labels.check_class_weights(class_weights, k)
+    if not include_background and k > 1:
+        counted[0] = 0.0
+    counted = ops.convert_to_tensor(counted.astype(np.float32))
+    c = soft_counts(seg, per_image)
+    volume = pixel_sum(seg.target, seg, per_image)
+    present = volume > 0.0
+    inverse = ops.where(present, 1.0 / ops.square(ops.where(present, volume, 1.0)), 0.0)
+    inverse = inverse * ops.cast(counted > 0, "float32")
+    largest = ops.max(inverse, axis=-1, keepdims=True)
+    w = ops.where(present, inverse, largest) * counted
+    numerator = 2.0 * ops.sum(w * c.tp, axis=-1) + smooth
+    denominator = ops.sum(w * (2.0 * c.tp + c.fp + c.fn), axis=-1) + smooth
+    return _labels.per_sample(1.0 - _ratio(numerator, denominator), seg, per_image)
+
+
+_COMMON = ("ignore_class", "class_weights", "per_image", "include_background", "from_logits",
+           "data_format", "spatial_dims")
+
+
+def _options(local: dict, names) -> dict:
+    return _labels.config_values({name: local[name] for name in (*names, *_COMMON)})
+
+
+@register_loss
+class DiceLoss(Loss):
+    """Loss class of `dice_loss`; see it for every option."""
+
+    def __init__(self, smooth=1.0, squared=False, log=False, ignore_class=None, class_weights=None,
+                 per_image=True, include_background=True, from_logits=False, data_format=None,
+                 spatial_dims=None, **kwargs):
+        super().__init__(dice_loss, _options(locals(), ("smooth", "squared", "log")), **kwargs)
+
+
+@register_loss
+class GeneralizedDiceLoss(Loss):
+    """Loss class of `generalized_dice_loss`; see it for every option."""
+
+    def __init__(self, smooth=1e-5, ignore_class=None, class_weights=None, per_image=True,
+                 include_background=True, from_logits=False, data_format=None, spatial_dims=None,
+                 **kwargs):
+        super().__init__(generalized_dice_loss, _options(locals(), ("smooth",)), **kwargs)
+
+
+@register_loss
+class JaccardLoss(Loss):
+    """Loss class of `jaccard_loss`; see it for every option."""
+
+    def __init__(self, smooth=1.0, ignore_class=None, class_weights=None, per_image=True,
+                 include_background=True, from_logits=False, data_format=None, spatial_dims=None,
+                 **kwargs):
+        super().__init__(jaccard_loss, _options(locals(), ("smooth",)), **kwargs)
+
+
+@register_loss
+class TverskyLoss(Loss):
+    """Loss class of `tversky_loss`; see it for every option."""
+
+    def __init__(self, alpha=0.5, beta=0.5, smooth=1.0, ignore_class=None, class_weights=None,
+                 per_image=True, include_background=True, from_logits=False, data_format=None,
+                 spatial_dims=None, **kwargs):
+        super().__init__(tversky_loss, _options(locals(), ("alpha", "beta", "smooth")), **kwargs)
+
+
+@register_loss
+class FocalTverskyLoss(Loss):
+    """Loss class of `focal_tversky_loss`; see it for every option."""
+
+    def __init__(self, alpha=0.3, beta=0.7, gamma=0.75, smooth=1.0, ignore_class=None,
+                 class_weights=None, per_image=True, include_background=True, from_logits=False,
+                 data_format=None, spatial_dims=None, **kwargs):
+        super().__init__(focal_tversky_loss,
+                         _options(locals(), ("alpha", "beta", "gamma", "smooth")), **kwargs)
