@@ -61,7 +61,7 @@ def boundary_weights(seg, pool_size: int, per_image: bool):
     _conv.check_size(seg.target, axes, pool_size // 2, "constant", name="y_true")
     average = _box_average(seg.target, axes, pool_size)
     weights = BOUNDARY_PEAK * ops.exp(-BOUNDARY_SHARPNESS * ops.abs(average - 0.5))
-    weights = ops.max(weights, axis=-1, keepdims=True) * seg.valid
+    weights = ops.max(weights, axis=-1, keepdims=True, initial=0.0) * seg.valid
     axes = seg.pixel_axes(per_image)
     count = ops.sum(seg.valid, axis=axes, keepdims=True)
     total = ops.sum(weights, axis=axes, keepdims=True)

@@ -214,7 +214,7 @@ def generalized_dice_loss(y_true, y_pred, *, smooth=1e-5, ignore_class=None, cla
     present = volume > 0.0
     inverse = ops.where(present, 1.0 / ops.square(ops.where(present, volume, 1.0)), 0.0)
     inverse = inverse * ops.cast(counted > 0, "float32")
-    largest = ops.max(inverse, axis=-1, keepdims=True)
+    largest = ops.max(inverse, axis=-1, keepdims=True, initial=0.0)  # initial: empty batches
     w = ops.where(present, inverse, largest) * counted
     numerator = 2.0 * ops.sum(w * c.tp, axis=-1) + smooth
     denominator = ops.sum(w * (2.0 * c.tp + c.fp + c.fn), axis=-1) + smooth
