@@ -131,6 +131,22 @@ def tf_conv_correlate1d(padded, taps, axis: int):
     return tf.ensure_shape(out, static)
 
 
+def depthwise_valid_2d(x, taps_h, taps_w, data_format: str):
+    """Valid separable correlation of a rank-4 `(N, H, W, C)` / `(N, C, H, W)` batch, per channel.
+
+    Two `keras.ops.depthwise_conv` passes, a `(len(taps_h), 1)` then a `(1, len(taps_w))` kernel
+    repeated over the channels: the backend's convolution instead of shifted slices. Equal to
+    `separable_correlate(x, {H: taps_h, W: taps_w}, "valid")` to float32 rounding; faster for long
+    filters on the TensorFlow and torch backends (on a CPU, jax runs the slices faster).
+    """
+    channels = x.shape[-1 if data_format == "channels_last" else 1]
+    for taps, kernel_shape in ((taps_h, (len(taps_h), 1)), (taps_w, (1, len(taps_w)))):
+        kernel = np.asarray(taps, np.float32).reshape(*kernel_shape, 1, 1)
+        kernel = np.tile(kernel, (1, 1, channels, 1))
+        x = ops.depthwise_conv(x, kernel, strides=1, padding="valid", data_format=data_format)
+    return x
+
+
 def separable_correlate(x, taps_by_axis: dict, mode: str):
     """Correlates with the outer product of 1D taps, one pass per axis in `taps_by_axis`."""
     for axis, taps in taps_by_axis.items():

@@ -8,6 +8,8 @@ The same filter serves `gaussian_blur` and the local statistics of SSIM
 
 from __future__ import annotations
 
+import keras
+
 from imagelosses._shapes import check_number, resolve_layout, to_float
 from imagelosses.filters import _conv
 from imagelosses.filters.kernels import gaussian_taps
@@ -30,14 +32,23 @@ def size_from_truncate(sigma: float, truncate) -> int:
     return 2 * int(truncate * sigma + 0.5) + 1
 
 
-def gaussian_filter_axes(x, axes, *, size: int, sigma: float, mode: str):
-    """Separable Gaussian along each of `axes` of an already validated float32 tensor.
+# Backends where a 2D "valid" Gaussian runs as two depthwise convolutions (`_conv.depthwise_valid_2d`)
+# rather than shifted slices. Measured on a 2-core CPU, 4x256x256x12 maps, 11 taps, fwd+bwd:
+# tensorflow 64 ms against 138 ms, torch about 3x faster; jax's slices are faster than its conv.
+CONV_BACKENDS = ("tensorflow", "torch")
 
-    Any leading axes (a batch, a stack of maps) pass through untouched: this is the one call SSIM
-    makes on its stacked local-statistics maps.
+
+def gaussian_filter_axes(x, layout, *, size: int, sigma: float, mode: str):
+    """Separable Gaussian along the spatial axes of an already validated float32 tensor.
+
+    Channels never mix, so SSIM stacks its local-statistics maps on the channel axis and filters
+    them here in one call. A rank-4 batch with mode="valid" on `CONV_BACKENDS` goes through the
+    backend's depthwise convolution; everything else through `_conv.separable_correlate`.
     """
     taps = gaussian_taps(size, sigma)
-    return _conv.separable_correlate(x, {axis: taps for axis in axes}, mode)
+    if mode == "valid" and layout.rank == 4 and keras.backend.backend() in CONV_BACKENDS:
+        return _conv.depthwise_valid_2d(x, taps, taps, layout.data_format)
+    return _conv.separable_correlate(x, {axis: taps for axis in layout.spatial_axes}, mode)
 
 
 def gaussian_blur(
@@ -87,4 +98,4 @@ def gaussian_blur(
     x = to_float(images, "images")
     layout = resolve_layout(x.shape, data_format=data_format, spatial_dims=spatial_dims)
     _conv.check_size(x, layout.spatial_axes, size // 2, mode)
-    return gaussian_filter_axes(x, layout.spatial_axes, size=size, sigma=sigma, mode=mode)
+    return gaussian_filter_axes(x, layout, size=size, sigma=sigma, mode=mode)

@@ -3,8 +3,9 @@
 Local statistics use a Gaussian window of `filter_size` taps and width `filter_sigma`, applied
 separably (one 1D pass per spatial axis, `imagelosses.filters.smoothing`) with "valid" padding:
 each map loses `filter_size - 1` samples per spatial axis and no value sees a padded sample. The
-four maps `x`, `y`, `x**2 + y**2` and `x * y` are stacked on a new leading axis and filtered in one
-call. With `mu = G*x`, `nu = G*y`, `c1 = (k1 max_val)**2`, `c2 = (k2 max_val)**2`:
+four maps `x`, `y`, `x**2 + y**2` and `x * y` are stacked on the channel axis (channels never
+mix) and filtered in one call. With `mu = G*x`, `nu = G*y`, `c1 = (k1 max_val)**2`,
+`c2 = (k2 max_val)**2`:
 
     luminance = (2 mu nu + c1) / (mu**2 + nu**2 + c1)
     cs        = (2 (G*(xy) - mu nu) + c2) / (G*(x**2 + y**2) - mu**2 - nu**2 + c2)
@@ -56,10 +57,10 @@ def _check_min_size(y_pred, layout, minimum: int, what: str, remedy: str = "") -
 
 def _luminance_cs(x, y, layout, max_val, filter_size, filter_sigma, k1, k2):
     """The luminance and contrast-structure maps ("valid" size) of one scale."""
-    stacked = ops.stack([x, y, ops.square(x) + ops.square(y), x * y], axis=0)
-    axes = [axis + 1 for axis in layout.spatial_axes]  # the stack axis comes first
-    local = gaussian_filter_axes(stacked, axes, size=filter_size, sigma=filter_sigma, mode="valid")
-    mu, nu, second_moments, cross = (local[i] for i in range(4))
+    maps = [x, y, ops.square(x) + ops.square(y), x * y]
+    stacked = ops.concatenate(maps, axis=layout.channel_axis)  # channels never mix: one call
+    local = gaussian_filter_axes(stacked, layout, size=filter_size, sigma=filter_sigma, mode="valid")
+    mu, nu, second_moments, cross = ops.split(local, 4, axis=layout.channel_axis)
     c1, c2 = (k1 * max_val) ** 2, (k2 * max_val) ** 2
     mean_product = 2.0 * mu * nu
     mean_squares = ops.square(mu) + ops.square(nu)
