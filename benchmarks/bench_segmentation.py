@@ -1,0 +1,83 @@
+"""Dice, focal and Lovasz-softmax losses against Keras's built-ins and MONAI, forward and backward.
+
+Run: `KERAS_BACKEND=jax python -m benchmarks.bench_segmentation [--sizes 64 256] [--json out.json]`
+Inputs: `(4, N, N, 3)` float32 channels_last: one-hot labels and softmax probabilities (Dice,
+Lovasz) or logits (focal). Peers: `keras.losses.dice` and `keras.losses.categorical_focal_
+crossentropy` on every backend; on torch, MONAI's `DiceLoss` and `FocalLoss` (channels_first, so
+the permute is part of their time). No peer ships a Lovasz-softmax: ours is timed alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from keras import ops
+
+import imagelosses
+from benchmarks.harness import BACKEND, Case, run_family
+from tests.reference import segmentation as ref
+
+K = 3
+
+
+def _logits(rng, size):
+    labels = rng.integers(0, K, (4, size, size))
+    onehot = np.eye(K)[labels]
+    return onehot, 2.0 * onehot + rng.standard_normal(onehot.shape)
+
+
+def _probabilities(rng, size):
+    onehot, z = _logits(rng, size)
+    return onehot, ref.probabilities(z, from_logits=True)
+
+
+def _dice_peers():
+    peers = {"keras.losses.dice": lambda t, p: ops.mean(
+        ops.stack([keras_dice(t[..., c], p[..., c]) for c in range(K)], -1), -1)}
+    if BACKEND == "torch":
+        try:
+            from monai.losses import DiceLoss
+
+            monai = DiceLoss(reduction="none", smooth_nr=1.0, smooth_dr=1.0)
+            peers["monai DiceLoss"] = lambda t, p: monai(
+                p.permute(0, 3, 1, 2), t.permute(0, 3, 1, 2)).mean(dim=(1, 2, 3))
+        except ImportError:
+            pass
+    return peers
+
+
+def keras_dice(t, p):
+    import keras
+
+    return keras.losses.dice(t, p, axis=(1, 2))
+
+
+def _focal_peers():
+    import keras
+
+    peers = {"keras categorical_focal": lambda t, p: ops.mean(
+        keras.losses.categorical_focal_crossentropy(t, p, alpha=1.0, from_logits=True),
+        axis=(1, 2))}
+    if BACKEND == "torch":
+        try:
+            from monai.losses import FocalLoss
+
+            monai = FocalLoss(use_softmax=True, gamma=2.0, reduction="none")
+            peers["monai FocalLoss"] = lambda t, p: monai(
+                p.permute(0, 3, 1, 2), t.permute(0, 3, 1, 2)).sum(1).mean(dim=(1, 2))
+        except ImportError:
+            pass
+    return peers
+
+
+CASES = [
+    Case("dice", imagelosses.dice_loss, _probabilities, _dice_peers(), ref.reference_dice_loss,
+         sizes=(64, 256)),
+    Case("focal", lambda t, p: imagelosses.focal_loss(t, p, from_logits=True), _logits,
+         _focal_peers(), lambda t, p: ref.reference_focal_loss(t, p, from_logits=True),
+         sizes=(64, 256)),
+    Case("lovasz_softmax", imagelosses.lovasz_softmax_loss, _probabilities, {},
+         ref.reference_lovasz_softmax_loss, sizes=(64, 256)),
+]
+
+if __name__ == "__main__":
+    run_family(CASES)
