@@ -51,3 +51,12 @@ def test_python_m_imagelosses_and_backend_in_a_child_process():
                             capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+def test_a_missing_cli_extra_is_named_with_its_install_command(run_cli, monkeypatch, tmp_path):
+    # None in sys.modules makes `import matplotlib` fail as it does where the extra is absent.
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    code, _, err = run_cli("bakeoff", "--quick", "--task", "restore", "--losses", "mse",
+                           "--out", tmp_path)
+    assert code == 1
+    assert "'matplotlib'" in err and "pip install 'imagelosses[cli]'" in err

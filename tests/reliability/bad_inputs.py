@@ -19,6 +19,18 @@ def _images(*shape, dtype="float32"):
     return np.random.default_rng(0).random(shape).astype(dtype)
 
 
+def _labels(bad=None):
+    """An integer class map `(2, 8, 8)` of zeros, with one pixel set to `bad` if given."""
+    labels = np.zeros((2, 8, 8), "int32")
+    if bad is not None:
+        labels[0, 0, 0] = bad
+    return labels
+
+
+def _probabilities(classes):
+    return np.full((2, 8, 8, classes), 1.0 / classes, "float32")
+
+
 @dataclass(frozen=True)
 class Row:
     mistake: str
@@ -56,6 +68,45 @@ ROWS = [
         lambda: il.WeightedSum(["mse", "mae"], weights=[1.0]), ValueError),
     Row("unknown loss name in a sum", "WeightedSum(['no_such_loss'])",
         lambda: il.WeightedSum(["no_such_loss"]), ValueError),
+    # structural similarity
+    Row("negative max_val", "ssim(x, y, max_val=-1.0)",
+        lambda: il.ssim(_images(1, 16, 16, 1), _images(1, 16, 16, 1), max_val=-1.0), ValueError),
+    Row("zero max_val", "psnr(x, y, max_val=0.0)",
+        lambda: il.psnr(_images(1, 8, 8, 1), _images(1, 8, 8, 1), max_val=0.0), ValueError),
+    Row("even filter_size", "SSIMLoss(filter_size=4)",
+        lambda: il.SSIMLoss(filter_size=4)(_images(1, 16, 16, 1), _images(1, 16, 16, 1)),
+        ValueError),
+    Row("filter_size larger than the image", "ssim(8x8 images) (filter_size=11)",
+        lambda: il.ssim(_images(1, 8, 8, 1), _images(1, 8, 8, 1)), ValueError),
+    Row("image too small for MS-SSIM", "ms_ssim(64x64 images) (5 scales)",
+        lambda: il.ms_ssim(_images(1, 64, 64, 1), _images(1, 64, 64, 1)), ValueError),
+    Row("no MS-SSIM scales", "ms_ssim(x, y, power_factors=())",
+        lambda: il.ms_ssim(_images(1, 64, 64, 1), _images(1, 64, 64, 1), power_factors=()),
+        ValueError),
+    Row("non-positive epsilon", "CharbonnierLoss(epsilon=0)",
+        lambda: il.CharbonnierLoss(epsilon=0)(_images(1, 8, 8, 1), _images(1, 8, 8, 1)),
+        ValueError),
+    # segmentation
+    Row("label out of range (eager)", "DiceLoss()(labels with a 5, 3-class y_pred)",
+        lambda: il.DiceLoss()(_labels(bad=5), _probabilities(3)), ValueError),
+    Row("0-255 mask for 0-1 labels (eager)", "DiceLoss()(mask of 0/255, sigmoid y_pred)",
+        lambda: il.DiceLoss()(_labels(bad=255)[..., None].astype("float32"), _images(2, 8, 8, 1)),
+        ValueError),
+    Row("one-hot labels with the wrong classes", "DiceLoss()(y_true 2 channels, y_pred 3)",
+        lambda: il.DiceLoss()(_images(2, 8, 8, 2), _probabilities(3)), ValueError),
+    Row("ignore_class not an integer", "DiceLoss(ignore_class=0.5)",
+        lambda: il.DiceLoss(ignore_class=0.5)(_labels(), _probabilities(3)), TypeError),
+    Row("class_weights of the wrong length", "DiceLoss(class_weights=[1, 2]) with 3 classes",
+        lambda: il.DiceLoss(class_weights=[1, 2])(_labels(), _probabilities(3)), ValueError),
+    Row("negative Tversky weight", "TverskyLoss(alpha=-1)",
+        lambda: il.TverskyLoss(alpha=-1)(_labels(), _probabilities(3)), ValueError),
+    Row("negative focusing exponent", "FocalLoss(gamma=-1)",
+        lambda: il.FocalLoss(gamma=-1)(_labels(), _probabilities(3)), ValueError),
+    Row("unknown Lovasz class set", "LovaszSoftmaxLoss(classes='some')",
+        lambda: il.LovaszSoftmaxLoss(classes="some")(_labels(), _probabilities(3)), ValueError),
+    Row("forgiven class out of range", "ForgiveFalseNegatives(DiceLoss(), classes=(7,))",
+        lambda: il.ForgiveFalseNegatives(il.DiceLoss(), classes=(7,))(_labels(), _probabilities(3)),
+        ValueError),
 ]
 
 

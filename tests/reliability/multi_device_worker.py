@@ -36,13 +36,18 @@ import numpy as np  # noqa: E402
 from imagelosses.losses.base import LossTerm  # noqa: E402
 from tests.contract.cases import ALL_CASES  # noqa: E402
 
+_STRATEGY = []
+
 
 def _scope(devices: int):
-    if devices == 1:
+    if devices == 1 or BACKEND != "tensorflow":
         return contextlib.nullcontext()
-    if BACKEND == "tensorflow":
-        return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]).scope()
-    return contextlib.nullcontext()
+    # One strategy for the whole process: each new MirroredStrategy restarts its collective
+    # instance keys, so a later model's gradient all-reduce would meet the cached shapes of an
+    # earlier model's ("Shape mismatch in collective").
+    if not _STRATEGY:
+        _STRATEGY.append(tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))
+    return _STRATEGY[0].scope()
 
 
 def _set_distribution(devices: int):

@@ -1,15 +1,12 @@
-"""What every subcommand shares: the error type with its exit code, public-API look-ups, tables."""
+"""What every subcommand shares: the error type with its exit code, number formatting, tables."""
 
 from __future__ import annotations
 
-import importlib
 import math
-
-import imagelosses
 
 # Exit codes of the command (also listed in `imagelosses --help`).
 EXIT_OK = 0
-EXIT_DATA = 1  # unreadable, mismatched or unpaired files; a feature this installation lacks
+EXIT_DATA = 1  # unreadable, mismatched or unpaired files
 EXIT_USAGE = 2  # bad arguments (argparse uses 2 as well)
 
 
@@ -19,34 +16,6 @@ class CLIError(Exception):
     def __init__(self, message: str, code: int = EXIT_DATA):
         super().__init__(message)
         self.code = code
-
-
-def _owner(module):
-    if module is None:
-        return imagelosses
-    try:
-        return importlib.import_module(f"imagelosses.{module}")
-    except ImportError:
-        return None
-
-
-def public(name: str, module=None, feature: str = ""):
-    """`imagelosses.<name>` (or `imagelosses.<module>.<name>`), or a CLIError saying it is missing."""
-    owner = _owner(module)
-    value = getattr(owner, name, None) if owner is not None else None
-    if value is None:
-        where = f"imagelosses.{module}.{name}" if module else f"imagelosses.{name}"
-        need = f" {feature}" if feature else ""
-        raise CLIError(
-            f"{where} is not available in this installation of imagelosses "
-            f"(imagelosses {imagelosses.__version__}), so{need or ' this feature'} cannot run."
-        )
-    return value
-
-
-def has_public(name: str, module=None) -> bool:
-    owner = _owner(module)
-    return owner is not None and getattr(owner, name, None) is not None
 
 
 def fmt(value, digits: int = 4) -> str:

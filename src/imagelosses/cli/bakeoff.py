@@ -16,8 +16,9 @@ import keras
 import numpy as np
 
 import imagelosses
+from imagelosses import metrics
 from imagelosses.cli import data, report, specs, train
-from imagelosses.cli._common import EXIT_USAGE, CLIError, fmt, public, text_table
+from imagelosses.cli._common import EXIT_USAGE, CLIError, fmt, text_table
 
 # Sizes of data, nets and training. The default run fits in 5 minutes on a 2-core CPU
 # (tensorflow backend); --quick is a smoke run under a minute.
@@ -98,10 +99,7 @@ def restore_scores(y_true, y_pred) -> dict:
     """Held-out scores, the mean over images; predictions are clipped to [0, 1] first."""
     y_pred = np.clip(y_pred, 0.0, 1.0).astype(np.float32)
     y_true = y_true.astype(np.float32)
-    need = "the restoration scores"
-    psnr = public("psnr", feature=need)
-    ssim = public("ssim", feature=need)
-    ms_ssim = public("ms_ssim", feature=need)
+    psnr, ssim, ms_ssim = imagelosses.psnr, imagelosses.ssim, imagelosses.ms_ssim
     scores = {
         "PSNR": float(np.mean(keras.ops.convert_to_numpy(psnr(y_true, y_pred, max_val=1.0,
                                                              data_format=LAST)))),
@@ -119,7 +117,7 @@ def restore_scores(y_true, y_pred) -> dict:
 
 
 def _psnr_curve(dataset):
-    psnr = public("psnr", feature="the restoration scores")
+    psnr = imagelosses.psnr
 
     def evaluate(model):
         pred = np.clip(train.predict(model, dataset.x_test), 0.0, 1.0)
@@ -173,8 +171,7 @@ def _median_frequency_weights(labels: np.ndarray, num_classes: int) -> list[floa
 
 def segment_scores(y_true, probabilities, num_classes: int, class_names) -> dict:
     """Held-out IoU per class and their mean, counted over all held-out pixels."""
-    iou_cls = public("IoU", module="metrics", feature="the segmentation scores")
-    metric = iou_cls(num_classes=num_classes)
+    metric = metrics.IoU(num_classes=num_classes)
     metric.update_state(y_true, probabilities)
     result = metric.result()
     values = keras.ops.convert_to_numpy(result["per_class"] if isinstance(result, dict) else result)

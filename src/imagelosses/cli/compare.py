@@ -18,8 +18,9 @@ import keras
 import numpy as np
 
 import imagelosses
+from imagelosses import metrics
 from imagelosses.cli import data
-from imagelosses.cli._common import EXIT_DATA, EXIT_USAGE, CLIError, fmt, public, text_table
+from imagelosses.cli._common import EXIT_DATA, EXIT_USAGE, CLIError, fmt, text_table
 
 
 def add_arguments(parser):
@@ -51,8 +52,7 @@ def _numpy(value) -> np.ndarray:
 
 
 def image_scores(ref: np.ndarray, test: np.ndarray, max_val: float) -> dict:
-    need = "`imagelosses compare`"
-    ssim, ms_ssim, psnr = (public(n, feature=need) for n in ("ssim", "ms_ssim", "psnr"))
+    ssim, ms_ssim, psnr = imagelosses.ssim, imagelosses.ms_ssim, imagelosses.psnr
     y_true = ref.astype(np.float32).reshape((1,) + ref.shape[:2] + (-1,))
     y_pred = test.astype(np.float32).reshape((1,) + test.shape[:2] + (-1,))
     last = "channels_last"  # arrays are (1, H, W, C) whatever keras.config says
@@ -78,9 +78,7 @@ def _labels(path: str, array: np.ndarray) -> np.ndarray:
 
 
 def _mask_metrics(num_classes: int):
-    iou = public("IoU", module="metrics", feature="`imagelosses compare --masks`")
-    dice = public("Dice", module="metrics", feature="`imagelosses compare --masks`")
-    return iou(num_classes=num_classes), dice(num_classes=num_classes)
+    return metrics.IoU(num_classes=num_classes), metrics.Dice(num_classes=num_classes)
 
 
 def _per_class(metric, num_classes: int) -> np.ndarray:

@@ -1,7 +1,7 @@
 """`imagelosses`: argument parsing and dispatch to the subcommands.
 
-Exit codes: 0 success; 1 a data problem (unreadable, mismatched or unpaired files) or a feature
-this installation lacks; 2 bad arguments.
+Exit codes: 0 success; 1 a data problem (unreadable, mismatched or unpaired files) or a package
+of the `cli` extra missing; 2 bad arguments.
 
 `--backend`: Keras fixes its backend when it is first imported, and `import imagelosses` imports
 Keras, so the backend is chosen by `KERAS_BACKEND` in the environment. When `--backend` differs
@@ -16,9 +16,10 @@ import os
 import subprocess
 import sys
 
-from imagelosses.cli._common import EXIT_USAGE, CLIError
+from imagelosses.cli._common import EXIT_DATA, EXIT_USAGE, CLIError
 
 BACKENDS = ("tensorflow", "jax", "torch")
+CLI_EXTRA = ("matplotlib", "PIL", "skimage")  # top-level modules of the `cli` extra
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Image losses for Keras 3: a loss bake-off on real images, an image comparison "
                     "tool, and the list of every loss and metric.",
         epilog="Exit codes: 0 success, 1 a problem with the data (unreadable, mismatched or "
-               "unpaired files) or a missing feature, 2 bad arguments.",
+               "unpaired files) or a missing package of the cli extra, 2 bad arguments.",
     )
     parser.add_argument("--backend", choices=BACKENDS,
                         help="Keras backend; sets KERAS_BACKEND before Keras is imported (by "
@@ -100,6 +101,12 @@ def main(argv: list[str] | None = None) -> int:
     except CLIError as error:
         print(f"imagelosses {args.command}: error: {error}", file=sys.stderr)
         return error.code
+    except ModuleNotFoundError as error:
+        if error.name not in CLI_EXTRA:
+            raise
+        print(f"imagelosses {args.command}: error: this command needs {error.name!r}, from the "
+              "`cli` extra: pip install 'imagelosses[cli]'", file=sys.stderr)
+        return EXIT_DATA
     except KeyboardInterrupt:
         print("imagelosses: interrupted", file=sys.stderr)
         return 130

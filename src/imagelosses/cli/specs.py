@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import keras
 
 import imagelosses
-from imagelosses.cli._common import EXIT_USAGE, CLIError, public
+from imagelosses.cli._common import EXIT_USAGE, CLIError
 
 
 @dataclass(frozen=True)
@@ -170,7 +170,7 @@ def _resolve(name: str, task: str, context: dict):
                        EXIT_USAGE)
     if alias.cls.startswith("keras:"):
         return getattr(keras.losses, alias.cls.split(":", 1)[1])()
-    cls = public(alias.cls, feature=f"the loss {name!r}")
+    cls = getattr(imagelosses, alias.cls)
     options = dict(context.get("options", {}).get(alias.cls, {}))
     for option, value in alias.options.items():
         options[option] = context[option] if value == "auto" else value

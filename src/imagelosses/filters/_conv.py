@@ -166,17 +166,12 @@ def forward_difference(x, axis: int):
     return _take(x, axis, 1, None) - _take(x, axis, 0, -1)
 
 
-# scipy.ndimage's mode -> tf.pad's mode, for the TensorFlow 2D fast path ("nearest" has none).
-_TF_PAD_MODES = {"reflect": "SYMMETRIC", "mirror": "REFLECT", "constant": "CONSTANT"}
-
-
 def tf_depthwise_applies(x, layout, mode) -> bool:
     """Whether `tf_depthwise_correlate2d` can serve this input: TensorFlow, 2D, channels known."""
     return (
         keras.backend.backend() == "tensorflow"
         and layout.spatial_dims == 2
         and layout.data_format == "channels_last"
-        and (mode == "valid" or mode in _TF_PAD_MODES)
         and x.shape[-1] is not None
     )
 
@@ -193,9 +188,11 @@ def tf_depthwise_correlate2d(x, kernels, mode: str):
     x = tf.convert_to_tensor(x)
     lead = tf.shape(x)[:-3]
     channels = x.shape[-1]
-    images = tf.reshape(x, tf.concat([[-1], tf.shape(x)[-3:]], axis=0))
-    if mode != "valid":
-        images = tf.pad(images, [[0, 0], [1, 1], [1, 1], [0, 0]], mode=_TF_PAD_MODES[mode])
+    # An explicit sample count: reshape cannot infer -1 when the batch is empty.
+    images = tf.reshape(x, tf.concat([[tf.reduce_prod(lead)], tf.shape(x)[-3:]], axis=0))
+    # pad_axis rather than tf.pad: MirrorPad rejects an empty batch ("paddings must be less than
+    # the dimension size"), and pad_axis also has "nearest".
+    images = pad_axis(pad_axis(images, 1, 1, mode), 2, 1, mode)
     stacked = np.stack([np.asarray(k, np.float64) for k in kernels], axis=-1)  # (3, 3, K)
     weights = np.broadcast_to(stacked[:, :, None, :], (3, 3, channels, len(kernels)))
     out = tf.nn.depthwise_conv2d(

@@ -50,6 +50,11 @@ def forgiven_predictions(y_true, y_pred, *, classes=(0,), from_logits=False, dat
     )
     axis = layout.channel_axis
     n = max(k, 2)
+    if max(classes) >= n:
+        raise ValueError(
+            f"Invalid value for argument `classes`. Expected class indices in [0, {n}) for "
+            f"`y_pred` with {k} channel{'s' if k > 1 else ''}. Received: classes={list(classes)!r}"
+        )
     chosen = [1.0 if c in classes else 0.0 for c in range(n)]
     if integer or k == 1:
         hit = None
@@ -78,7 +83,11 @@ def forgiven_predictions(y_true, y_pred, *, classes=(0,), from_logits=False, dat
 
 def forgive_false_negatives(y_true, y_pred, *, loss, classes=(0,), from_logits=False,
                             data_format=None, spatial_dims=None):
-    """`loss(y_true, forgiven_predictions(y_true, y_pred, ...))`: one value per sample."""
+    """`loss(y_true, forgiven_predictions(y_true, y_pred, ...))`: misses of `classes` forgiven.
+
+    Returns:
+        What `loss` returns per sample, float32 `(B,)` (`(B, T)` for sequences).
+    """
     y_pred = forgiven_predictions(y_true, y_pred, classes=classes, from_logits=from_logits,
                                   data_format=data_format, spatial_dims=spatial_dims)
     return per_sample_values(loss, y_true, y_pred)

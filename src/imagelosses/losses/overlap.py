@@ -106,6 +106,9 @@ def jaccard_loss(y_true, y_pred, *, smooth=1.0, ignore_class=None, class_weights
 
     Other options and the return value as in `dice_loss`. MONAI's `DiceLoss(jaccard=True)`
     computes `1 - (2 tp + s_nr) / (2 (tp + fp + fn) + s_dr)`: the same value with `smooth = s/2`.
+
+    Returns:
+        float32 `(B,)` (`(B, T)` for sequences), in [0, 1].
     """
     smooth = check_number("smooth", smooth, minimum=0.0)
     options = dict(ignore_class=ignore_class, per_image=per_image, from_logits=from_logits,
@@ -132,7 +135,10 @@ def tversky_loss(y_true, y_pred, *, alpha=0.5, beta=0.5, smooth=1.0, ignore_clas
     multiplies `sum(y_true * (1 - y_pred))`, the false negatives), so `Tversky(alpha=a, beta=b)`
     there equals `tversky_loss(alpha=b, beta=a, smooth=0)` here. `alpha = beta = 0.5` is Dice.
 
-    Other options and the return value as in `dice_loss`; in [0, 1] for `alpha, beta > 0`.
+    Other options as in `dice_loss`.
+
+    Returns:
+        float32 `(B,)` (`(B, T)` for sequences), in [0, 1] for `alpha, beta > 0`.
     """
     alpha = check_number("alpha", alpha, minimum=0.0)
     beta = check_number("beta", beta, minimum=0.0)
@@ -169,9 +175,9 @@ def focal_tversky_loss(y_true, y_pred, *, alpha=0.3, beta=0.7, gamma=0.75, smoot
                    spatial_dims=spatial_dims)
     seg, per_image = _prepare(y_true, y_pred, options)
     miss = 1.0 - _tversky_index(seg, per_image, alpha, beta, smooth)
-    positive = miss > 0.0
+    perfect = miss <= 0.0  # False for NaN, so a NaN input stays NaN
     # where twice: the unused branch sees 1, so the gradient of the power stays finite at 0
-    per_class = ops.where(positive, ops.power(ops.where(positive, miss, 1.0), gamma), 0.0)
+    per_class = ops.where(perfect, 0.0, ops.power(ops.where(perfect, 1.0, miss), gamma))
     return _finish(per_class, seg, per_image, class_weights, include_background)
 
 
