@@ -60,9 +60,10 @@ def unet() -> keras.Model:
 
 LOSSES = {
     "cross-entropy": lambda: imagelosses.CrossEntropyLoss(),
-    "dice": lambda: imagelosses.DiceLoss(),
+    "dice": lambda: imagelosses.DiceLoss(include_background=False),
     "generalized dice": lambda: imagelosses.GeneralizedDiceLoss(),
-    "cross-entropy + dice": lambda: imagelosses.CrossEntropyLoss() + imagelosses.DiceLoss(),
+    "cross-entropy + dice": lambda: imagelosses.CrossEntropyLoss()
+    + imagelosses.DiceLoss(include_background=False),
 }
 
 

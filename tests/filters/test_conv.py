@@ -40,7 +40,7 @@ def test_forward_difference_and_crop(rng):
     assert_close(_conv.crop(x, [1, 2], 1), x[:, 1:-1, 1:-1])
 
 
-@pytest.mark.parametrize("mode", ["reflect", "mirror", "constant", "valid"])
+@pytest.mark.parametrize("mode", ["reflect", "mirror", "nearest", "constant", "valid"])
 @pytest.mark.parametrize("diagonals", [False, True])
 def test_tensorflow_depthwise_path_equals_the_portable_filters(mode, diagonals, rng):
     """The one-convolution path TensorFlow takes for 2D filters, against the portable passes."""
