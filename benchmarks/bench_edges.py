@@ -1,7 +1,11 @@
 """Sobel and Laplacian losses against the peers of each framework, forward and forward+backward.
 
 Run: `KERAS_BACKEND=jax python -m benchmarks.bench_edges [--sizes 64 256 1024] [--json out.json]`
-Inputs: `(4, N, N, 3)` float32 channels_last pairs in [0, 1]; the loss is the MSE of the maps.
+Scaling (64 to 2048 per side; long on a CPU):
+`KERAS_BACKEND=jax python -m benchmarks.bench_edges --profile scaling --device gpu --json out.json`
+Inputs: `(4, N, N, 3)` float32 channels_last pairs in [0, 1], default N = 64, 256, 1024; the loss
+is the MSE of the maps. Peers: keras.ops.image.sobel_edges (every backend), tf.image.sobel_edges and
+tf.nn.depthwise_conv2d (tensorflow), kornia's spatial_gradient and laplacian (torch, where installed).
 """
 
 from __future__ import annotations

@@ -1,10 +1,14 @@
 """Dice, focal and Lovasz-softmax losses against Keras's built-ins and MONAI, forward and backward.
 
 Run: `KERAS_BACKEND=jax python -m benchmarks.bench_segmentation [--sizes 64 256] [--json out.json]`
+Scaling (64 to 2048 per side; long on a CPU):
+`KERAS_BACKEND=jax python -m benchmarks.bench_segmentation --profile scaling --device gpu --json out.json`
 Inputs: `(4, N, N, 3)` float32 channels_last: one-hot labels and softmax probabilities (Dice,
-Lovasz) or logits (focal). Peers: `keras.losses.dice` and `keras.losses.categorical_focal_
-crossentropy` on every backend; on torch, MONAI's `DiceLoss` and `FocalLoss` (channels_first, so
-the permute is part of their time). No peer ships a Lovasz-softmax: ours is timed alone.
+Lovasz) or logits (focal); default N = 64, 256. Peers: `keras.losses.dice` and `keras.losses.
+categorical_focal_crossentropy` on every backend; on torch, MONAI's `DiceLoss` and `FocalLoss`
+(channels_first, so the permute is part of their time), and for Lovasz-softmax
+`segmentation_models_pytorch.losses.LovaszLoss` where installed. Keras and MONAI ship no
+Lovasz-softmax: on jax and tensorflow ours is timed alone.
 """
 
 from __future__ import annotations
@@ -69,13 +73,29 @@ def _focal_peers():
     return peers
 
 
+def _lovasz_peers():
+    peers = {}
+    if BACKEND == "torch":
+        try:
+            from segmentation_models_pytorch.losses import LovaszLoss
+
+            # Multiclass LovaszLoss always applies softmax over channels (its from_logits is
+            # ignored), so it gets log-probabilities: softmax(log p) = p. Labels are integers
+            # (N, H, W); per_image=True averages per image, like ours; it returns that mean.
+            smp = LovaszLoss(mode="multiclass", per_image=True, from_logits=False)
+            peers["smp LovaszLoss"] = lambda t, p: smp(p.permute(0, 3, 1, 2).log(), t.argmax(dim=-1))
+        except ImportError:
+            pass
+    return peers
+
+
 CASES = [
     Case("dice", imagelosses.dice_loss, _probabilities, _dice_peers(), ref.reference_dice_loss,
          sizes=(64, 256)),
     Case("focal", lambda t, p: imagelosses.focal_loss(t, p, from_logits=True), _logits,
          _focal_peers(), lambda t, p: ref.reference_focal_loss(t, p, from_logits=True),
          sizes=(64, 256)),
-    Case("lovasz_softmax", imagelosses.lovasz_softmax_loss, _probabilities, {},
+    Case("lovasz_softmax", imagelosses.lovasz_softmax_loss, _probabilities, _lovasz_peers(),
          ref.reference_lovasz_softmax_loss, sizes=(64, 256)),
 ]
 

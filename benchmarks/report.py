@@ -1,7 +1,14 @@
-"""Merges benchmarks/results/*.json into one markdown table and a time-against-pixels plot.
+"""Merges benchmarks/results/*.json into one markdown table and time-against-pixels plots.
 
 Run: `python -m benchmarks.report benchmarks/results` (what `make bench` does last). Writes
-`results/table.md` and `results/scaling.png`, and prints the table.
+`results/table.md` and prints it; writes `results/scaling.png` (the ssim case: forward+backward
+median against pixels per image, log-log, one panel per backend, imagelosses and its peers) and
+`results/scaling-<case>.png` for every other case.
+
+Table columns: case, size, backend (device), implementation, forward and forward+backward medians
+with the forward+backward 10-90% spread, the ratio of our forward+backward median to the fastest
+peer's on the same backend and size (< 1: imagelosses is faster), and peak MiB where the run could
+measure it (see `benchmarks.harness.peak_bytes`).
 """
 
 from __future__ import annotations
@@ -9,6 +16,8 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+
+OURS = "imagelosses"
 
 
 def load(folder: Path):
@@ -21,59 +30,83 @@ def load(folder: Path):
     return rows
 
 
+def _ratio(row, group) -> str:
+    """Our fwd+bwd median over the fastest peer's, on our row only."""
+    peers = [r["forward_backward"]["median_ms"] for r in group if r["implementation"] != OURS]
+    if row["implementation"] != OURS or not peers:
+        return ""
+    return f"{row['forward_backward']['median_ms'] / min(peers):.2f}"
+
+
 def table(rows) -> str:
-    lines = [
-        "| case | backend | size | implementation | forward ms | fwd+bwd ms (p10-p90) | vs fastest peer |",
-        "|---|---|---|---|---|---|---|",
-    ]
+    with_memory = any(r.get("peak_bytes") is not None for r in rows)
+    header = ["case", "size", "backend", "implementation", "forward ms", "fwd+bwd ms (p10-p90)",
+              "fwd+bwd / fastest peer"] + (["peak MiB"] if with_memory else [])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     groups = {}
     for row in rows:
-        groups.setdefault((row["case"], row["backend"], row["size"]), []).append(row)
-    for (case, backend, size), group in sorted(groups.items()):
-        ours = next((r for r in group if r["implementation"] == "imagelosses"), None)
-        peers = [r for r in group if r["implementation"] != "imagelosses"]
-        fastest = min((r["forward_backward"]["median_ms"] for r in peers), default=None)
-        for row in sorted(group, key=lambda r: r["forward_backward"]["median_ms"]):
+        groups.setdefault((row["case"], row["size"], row["backend"], row["device"]), []).append(row)
+    for (case, size, backend, device), group in sorted(groups.items()):
+        for row in sorted(group, key=lambda r: (r["implementation"] != OURS, r["implementation"])):
             fb = row["forward_backward"]
-            ratio = ""
-            if row is ours and fastest:
-                ratio = f"{fb['median_ms'] / fastest:.2f}x"
-            lines.append(
-                f"| {case} | {backend} | {size} | {row['implementation']} | "
-                f"{row['forward']['median_ms']:.2f} | {fb['median_ms']:.2f} "
-                f"({fb['p10_ms']:.2f}-{fb['p90_ms']:.2f}) | {ratio} |"
-            )
+            cells = [case, str(size), f"{backend} ({device})", row["implementation"],
+                     f"{row['forward']['median_ms']:.2f}",
+                     f"{fb['median_ms']:.2f} ({fb['p10_ms']:.2f}-{fb['p90_ms']:.2f})", _ratio(row, group)]
+            if with_memory:
+                peak = row.get("peak_bytes")
+                cells.append("" if peak is None else f"{peak / 2**20:.1f}")
+            lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append("fwd+bwd / fastest peer: imagelosses' forward+backward median over the fastest peer's on "
+                 "that backend and size (< 1: imagelosses is faster). Sizes are square sides (cube sides "
+                 "for ssim_3d).")
     return "\n".join(lines)
 
 
-def plot(rows, path: Path):
+def _pixels(row) -> int:
+    pixels = 1
+    for d in row["shape"][1:-1]:
+        pixels *= d
+    return pixels
+
+
+def plot(rows, path: Path, case: str):
+    """One log-log panel per backend: fwd+bwd median against pixels, one line per implementation."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    cases = sorted({r["case"] for r in rows})
-    fig, axes = plt.subplots(1, len(cases), figsize=(4.5 * len(cases), 4), squeeze=False)
-    for ax, case in zip(axes[0], cases):
-        series = {}
-        for r in rows:
-            if r["case"] == case:
-                pixels = 1
-                for d in r["shape"][1:-1]:
-                    pixels *= d
-                key = f"{r['implementation']} ({r['backend']})"
-                series.setdefault(key, []).append((pixels, r["forward_backward"]["median_ms"]))
-        for key, points in sorted(series.items()):
-            points.sort()
-            style = "-o" if key.startswith("imagelosses") else "--x"
-            ax.loglog([p for p, _ in points], [t for _, t in points], style, label=key, markersize=4)
-        ax.set_title(case)
-        ax.set_xlabel("pixels per image (voxels for volumes)")
-        ax.set_ylabel("forward+backward median (ms)")
+    rows = [r for r in rows if r["case"] == case]
+    panels = sorted({(r["backend"], r["device"]) for r in rows})
+    impls = sorted({r["implementation"] for r in rows}, key=lambda i: (i != OURS, i))
+    colors = {impl: f"C{i % 10}" for i, impl in enumerate(impls)}
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4.2), squeeze=False, sharey=True)
+    for ax, (backend, device) in zip(axes[0], panels):
+        for impl in impls:
+            points = sorted((_pixels(r), r["forward_backward"]) for r in rows
+                            if (r["backend"], r["device"], r["implementation"]) == (backend, device, impl))
+            if not points:
+                continue
+            x = [p for p, _ in points]
+            y = [fb["median_ms"] for _, fb in points]
+            spread = [[m - fb["p10_ms"] for m, (_, fb) in zip(y, points)],
+                      [fb["p90_ms"] - m for m, (_, fb) in zip(y, points)]]
+            ours = impl == OURS
+            ax.errorbar(x, y, yerr=spread, fmt="-o" if ours else "--s", color=colors[impl], label=impl,
+                        linewidth=2.2 if ours else 1.2, markersize=5 if ours else 4, capsize=2)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(f"{case} on {backend} ({device})")
+        batch, channels = rows[0]["shape"][0], rows[0]["shape"][-1]
+        unit = "voxels per volume" if len(rows[0]["shape"]) == 5 else "pixels per image (H x W)"
+        ax.set_xlabel(f"{unit}; batch {batch}, {channels} channel(s), float32")
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=6)
+        ax.legend(fontsize=7, title="fwd+bwd median, p10-p90 bars", title_fontsize=7)
+    axes[0][0].set_ylabel("forward+backward time (ms)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def main(folder="benchmarks/results"):
@@ -81,7 +114,8 @@ def main(folder="benchmarks/results"):
     rows = load(folder)
     text = table(rows)
     (folder / "table.md").write_text(text + "\n")
-    plot(rows, folder / "scaling.png")
+    for case in sorted({r["case"] for r in rows}):
+        plot(rows, folder / ("scaling.png" if case == "ssim" else f"scaling-{case}.png"), case)
     print(text)
 
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every benchmarks/bench_*.py family on every backend (one process each), then the report.
-# Extra arguments (e.g. --smoke, --sizes 64 256) go to every family.
+# Extra arguments go to every family: --smoke (a quick pass), --sizes 64 256, --profile scaling (64 to
+# 2048 per side; meant for a GPU), --device gpu (stop unless the backend sees one). E.g.
+#   BACKENDS="jax torch" bash benchmarks/run_all.sh --profile scaling --device gpu
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
