@@ -166,6 +166,29 @@ def forward_difference(x, axis: int):
     return _take(x, axis, 1, None) - _take(x, axis, 0, -1)
 
 
+# The sample next to each edge that scipy.ndimage's modes copy into a 1-sample border.
+_EDGE_SOURCE = {"reflect": (0, -1), "nearest": (0, -1), "mirror": (1, -2)}
+
+
+def _tf_pad_one(x, axis: int, mode: str):
+    """One border sample on each side of `axis`, in TensorFlow ops, as `pad_axis(x, axis, 1, mode)`.
+
+    Slices rather than tf.pad: MirrorPad rejects an empty batch ("paddings must be less than the
+    dimension size") and has no "nearest".
+    """
+    import tensorflow as tf
+
+    if mode == "valid":
+        return x
+    if mode == "constant":
+        edge = tf.zeros_like(_take(x, axis, 0, 1))
+        return tf.concat([edge, x, edge], axis=axis)
+    first, last = _EDGE_SOURCE[mode]
+    before = _take(x, axis, first, first + 1)
+    after = _take(x, axis, last, last + 1 if last != -1 else None)
+    return tf.concat([before, x, after], axis=axis)
+
+
 def tf_depthwise_applies(x, layout, mode) -> bool:
     """Whether `tf_depthwise_correlate2d` can serve this input: TensorFlow, 2D, channels known."""
     return (
@@ -190,9 +213,7 @@ def tf_depthwise_correlate2d(x, kernels, mode: str):
     channels = x.shape[-1]
     # An explicit sample count: reshape cannot infer -1 when the batch is empty.
     images = tf.reshape(x, tf.concat([[tf.reduce_prod(lead)], tf.shape(x)[-3:]], axis=0))
-    # pad_axis rather than tf.pad: MirrorPad rejects an empty batch ("paddings must be less than
-    # the dimension size"), and pad_axis also has "nearest".
-    images = pad_axis(pad_axis(images, 1, 1, mode), 2, 1, mode)
+    images = _tf_pad_one(_tf_pad_one(images, 1, mode), 2, mode)
     stacked = np.stack([np.asarray(k, np.float64) for k in kernels], axis=-1)  # (3, 3, K)
     weights = np.broadcast_to(stacked[:, :, None, :], (3, 3, channels, len(kernels)))
     out = tf.nn.depthwise_conv2d(
