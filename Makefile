@@ -21,8 +21,10 @@ $(STAMP): pyproject.toml Makefile
 test: $(STAMP)
 	BACKENDS="$(BACKENDS)" PY=$(PY) bash scripts/test_all_backends.sh
 
+# The main job: the loss bake-off with its defaults (about 2 minutes on a 2-core CPU); the report
+# goes to imagelosses-report/. DEMO_ARGS passes options, e.g. DEMO_ARGS=--quick.
 demo: $(STAMP)
-	KERAS_BACKEND=$${KERAS_BACKEND:-tensorflow} $(PY) examples/edge_demo.py
+	KERAS_BACKEND=$${KERAS_BACKEND:-tensorflow} TF_CPP_MIN_LOG_LEVEL=3 $(PY) -m imagelosses bakeoff $(DEMO_ARGS)
 
 # Times every benchmark family on every backend against the installed peers; see benchmarks/README.md.
 # BENCH_ARGS=--smoke for a quick pass.
