@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import imagelosses as il
-from tests.conftest import assert_close, to_numpy
+from tests.conftest import assert_close, gradient, to_numpy
 from tests.reference import segmentation as ref
 
 VOID = 255
@@ -69,6 +69,21 @@ def test_loss_matches_float64_reference(name, variant, rng):
     values = fn(y_true, y_pred, spatial_dims=spatial_dims, **options)
     assert tuple(values.shape) == (v["shape"][0],)
     assert_close(values, reference(y_true, y_pred, **options))
+
+
+@pytest.mark.parametrize("name", list(LOSSES), ids=list(LOSSES))
+def test_gradient_matches_float64_central_differences(name, rng):
+    """The directional derivative along a random direction, against the float64 reference."""
+    fn, reference, options = LOSSES[name]
+    options = {**options, "from_logits": True}
+    y_true, z = make_data(rng, (2, 6, 6, 3) if name != "lovasz_hinge" else (2, 6, 6, 1), logits=True)
+    z = z.astype(np.float32).astype(np.float64)  # the point autodiff sees, exactly
+    direction = rng.standard_normal(z.shape)
+    h = 1e-5  # the Lovasz losses are piecewise smooth: a step this small stays on one piece
+    numeric = (np.sum(reference(y_true, z + h * direction, **options))
+               - np.sum(reference(y_true, z - h * direction, **options))) / (2 * h)
+    analytic = np.sum(gradient(lambda v: fn(y_true, v, **options), z) * direction)
+    assert abs(analytic - numeric) <= 1e-3 * max(1.0, abs(numeric)), (analytic, numeric)
 
 
 @pytest.mark.parametrize("name", ["dice", "focal", "lovasz_softmax", "generalized_dice"])
