@@ -1,12 +1,13 @@
 """The filtering primitive: every implementation of correlate1d equals scipy's, in every mode."""
 
+import keras
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
 
 from imagelosses.filters import _conv
 from imagelosses.filters.kernels import gaussian_taps
-from tests.conftest import assert_close
+from tests.conftest import BACKEND, assert_close
 
 TAPS = {"sobel": [-1.0, 0.0, 1.0], "gauss11": gaussian_taps(11, 1.5), "asymmetric5": [0.5, -1, 2, 0, 3]}
 
@@ -63,3 +64,47 @@ def test_tensorflow_depthwise_path_equals_the_portable_filters(mode, diagonals, 
     assert_close(np.asarray(fast), np.asarray(portable_sobel(x, layout, mode)))
     fast = _conv.tf_depthwise_correlate2d(x, [laplacian_kernel(2, diagonals)], mode)[..., 0]
     assert_close(np.asarray(fast), np.asarray(portable_laplacian(x, layout, mode, diagonals)))
+
+
+@pytest.mark.skipif(BACKEND != "jax", reason="the JAX path runs under the jax backend only")
+@pytest.mark.parametrize("taps", list(TAPS.values()), ids=list(TAPS))
+@pytest.mark.parametrize("axis", [1, 2, 3])
+def test_jax_fast_path_value_and_gradient_equal_the_portable_slices(taps, axis, rng):
+    """The hand-written VJP of the JAX path against autodiff through the slice reference."""
+    import jax
+
+    x = rng.normal(size=(2, 19, 16, 13)).astype(np.float32)
+    weights = rng.normal(size=_conv.sliced_correlate1d(x, taps, axis).shape).astype(np.float32)
+
+    def through(fn):
+        return jax.jit(jax.value_and_grad(lambda v: keras.ops.sum(fn(v, taps, axis) * weights)))
+
+    value, grad = through(_conv.jax_correlate1d)(x)
+    expected_value, expected_grad = through(_conv.sliced_correlate1d)(x)
+    assert_close(np.asarray(value), np.asarray(expected_value))
+    assert_close(np.asarray(grad), np.asarray(expected_grad))
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_depthwise_valid_2d_equals_the_portable_slices(data_format, rng):
+    """The convolution path of 2D valid filters (SSIM's statistics) against the slice passes,
+    value and gradient, with asymmetric taps so a flipped kernel would show."""
+    from tests.conftest import gradient
+
+    taps_h, taps_w = TAPS["asymmetric5"], gaussian_taps(11, 1.5)
+    shape = (2, 17, 21, 3) if data_format == "channels_last" else (2, 3, 17, 21)
+    axes = (1, 2) if data_format == "channels_last" else (2, 3)
+    x = rng.normal(size=shape).astype(np.float32)
+    weights = rng.normal(size=_conv.separable_correlate(
+        x, {axes[0]: taps_h, axes[1]: taps_w}, "valid").shape).astype(np.float32)
+
+    def fast(v):
+        return _conv.depthwise_valid_2d(v, taps_h, taps_w, data_format) * keras.ops.convert_to_tensor(weights)
+
+    def portable(v):
+        filtered = _conv.separable_correlate(v, {axes[0]: taps_h, axes[1]: taps_w}, "valid")
+        return filtered * keras.ops.convert_to_tensor(weights)
+
+    t = keras.ops.convert_to_tensor(x)
+    assert_close(keras.ops.convert_to_numpy(fast(t)), keras.ops.convert_to_numpy(portable(t)))
+    assert_close(gradient(fast, x), gradient(portable, x))

@@ -15,6 +15,8 @@ Modes, with scipy.ndimage's names and meanings (input `a b c d`, one pad cell sh
 
 from __future__ import annotations
 
+import functools
+
 import keras
 import numpy as np
 from keras import ops
@@ -82,8 +84,11 @@ def correlate1d(x, taps, axis: int, mode: str):
     """
     taps = np.asarray(taps, dtype=np.float64)
     padded = pad_axis(x, axis, len(taps) // 2, mode)
-    if len(taps) >= TF_CONV_MIN_TAPS and keras.backend.backend() == "tensorflow":
+    backend = keras.backend.backend()
+    if len(taps) >= TF_CONV_MIN_TAPS and backend == "tensorflow":
         return tf_conv_correlate1d(padded, taps, axis)
+    if backend == "jax":
+        return jax_correlate1d(padded, taps, axis)
     return sliced_correlate1d(padded, taps, axis)
 
 
@@ -107,6 +112,42 @@ def sliced_correlate1d(padded, taps, axis: int):
             term = term * float(weight)
         total = term if total is None else total + term
     return total
+
+
+def jax_correlate1d(padded, taps, axis: int):
+    """JAX fast path: `sliced_correlate1d` with its gradient written out.
+
+    The gradient of a valid correlation is the correlation of the zero-padded cotangent with the
+    reversed taps: again a sum of shifted slices, which XLA fuses into one loop. Left to
+    autodiff, each slice's gradient is a zero-padded full-size array (one per tap), which on a
+    CPU made SSIM's forward+backward 27x slower and 10x larger in memory (4x256x256x12 maps,
+    11 taps: 570 ms and 127 MiB against 21 ms and 12.5 MiB). Reverse mode only: `jax.jvp`
+    (forward mode) does not go through a custom VJP.
+    """
+    return _jax_valid_correlation(tuple(float(t) for t in taps), axis % len(padded.shape))(padded)
+
+
+@functools.cache
+def _jax_valid_correlation(taps: tuple, axis: int):
+    import jax
+    import jax.numpy as jnp
+
+    radius = len(taps) // 2
+
+    @jax.custom_vjp
+    def correlate(x):
+        return sliced_correlate1d(x, taps, axis)
+
+    def forward(x):
+        return correlate(x), None  # linear: nothing to keep for the backward pass
+
+    def backward(_, cotangent):
+        widths = [(0, 0)] * cotangent.ndim
+        widths[axis] = (2 * radius, 2 * radius)
+        return (sliced_correlate1d(jnp.pad(cotangent, widths), taps[::-1], axis),)
+
+    correlate.defvjp(forward, backward)
+    return correlate
 
 
 def tf_conv_correlate1d(padded, taps, axis: int):
@@ -140,11 +181,33 @@ def depthwise_valid_2d(x, taps_h, taps_w, data_format: str):
     filters on the TensorFlow and torch backends (on a CPU, jax runs the slices faster).
     """
     channels = x.shape[-1 if data_format == "channels_last" else 1]
+    if keras.backend.backend() == "torch":
+        return torch_depthwise_valid_2d(x, taps_h, taps_w, data_format)
     for taps, kernel_shape in ((taps_h, (len(taps_h), 1)), (taps_w, (1, len(taps_w)))):
         kernel = np.asarray(taps, np.float32).reshape(*kernel_shape, 1, 1)
         kernel = np.tile(kernel, (1, 1, channels, 1))
         x = ops.depthwise_conv(x, kernel, strides=1, padding="valid", data_format=data_format)
     return x
+
+
+def torch_depthwise_valid_2d(x, taps_h, taps_w, data_format: str):
+    """torch fast path of `depthwise_valid_2d`: two grouped `conv2d` calls on an NCHW view.
+
+    A channels_last tensor is permuted without a copy (torch then runs its channels_last
+    convolution kernels); `keras.ops.depthwise_conv` copies to NCHW and back around each call.
+    Measured on a 2-core CPU, 4x512x512x12 maps, 11 taps: forward 45 ms against 179 ms,
+    forward+backward 186 ms against 289 ms.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    x = torch.as_tensor(x)
+    nchw = x.permute(0, 3, 1, 2) if data_format == "channels_last" else x
+    channels = nchw.shape[1]
+    for taps, shape in ((taps_h, (1, 1, len(taps_h), 1)), (taps_w, (1, 1, 1, len(taps_w)))):
+        kernel = torch.tensor(np.asarray(taps, np.float32), dtype=x.dtype, device=x.device)
+        nchw = F.conv2d(nchw, kernel.reshape(shape).repeat(channels, 1, 1, 1), groups=channels)
+    return nchw.permute(0, 2, 3, 1) if data_format == "channels_last" else nchw
 
 
 def separable_correlate(x, taps_by_axis: dict, mode: str):

@@ -6,8 +6,10 @@ For probabilities `p` and labels `t` (one-hot or soft) at the counted pixels (`v
 
 summed over the spatial axes of each image (`per_image=True`: shape `(B, K)`, `(B, T, K)` for
 sequences) or over the whole batch (`per_image=False`: shape `(K,)`). These are MONAI's
-"decoupled=False" counts (its Tversky form); for hard labels they equal `sum(p) - tp` and
-`sum(t) - tp`.
+"decoupled=False" counts (its Tversky form). They are computed from three sums, `tp`,
+`sum(valid * p)` and `sum(t)` (the target is already zero at void pixels), as
+`fp = sum(valid * p) - tp` and `fn = sum(t) - tp`: the same values, with one product instead of
+three; the differences are clamped at 0 against float32 rounding.
 """
 
 from __future__ import annotations
@@ -24,18 +26,20 @@ class Counts:
     tp: object
     fp: object
     fn: object
+    predicted: object  # sum(valid * p) = tp + fp
+    actual: object  # sum(t) = tp + fn
 
 
 def pixel_sum(x, seg: Segmentation, per_image: bool):
     """`sum(valid * x)` over the pixels of each image (or of the batch), per channel."""
-    return ops.sum(x * seg.valid, axis=seg.pixel_axes(per_image))
+    return ops.sum(x * seg.valid if seg.masked else x, axis=seg.pixel_axes(per_image))
 
 
-def soft_counts(seg: Segmentation, per_image: bool, pred=None) -> Counts:
-    """Soft TP/FP/FN per class of the prepared inputs (`pred` replaces `seg.pred` if given)."""
-    p = seg.pred if pred is None else pred
-    t = seg.target
-    tp = pixel_sum(p * t, seg, per_image)
-    fp = pixel_sum(p * (1.0 - t), seg, per_image)
-    fn = pixel_sum((1.0 - p) * t, seg, per_image)
-    return Counts(tp, fp, fn)
+def soft_counts(seg: Segmentation, per_image: bool) -> Counts:
+    """Soft TP/FP/FN per class of the prepared inputs."""
+    axes = seg.pixel_axes(per_image)
+    tp = ops.sum(seg.pred * seg.target, axis=axes)  # the target is 0 at void pixels
+    predicted = pixel_sum(seg.pred, seg, per_image)
+    actual = ops.sum(seg.target, axis=axes)
+    return Counts(tp, ops.maximum(predicted - tp, 0.0), ops.maximum(actual - tp, 0.0),
+                  predicted, actual)

@@ -102,6 +102,8 @@ class Segmentation:
             void pixels.
         logits: the logits (void pixels set to 0) when `from_logits=True`, else None.
         valid: `(..., 1)`, 1.0 where a pixel counts, 0.0 where it is void.
+        masked: whether any pixel can be void (an `ignore_class` that can occur in the labels);
+            when False, `valid` is all ones and the masking arithmetic is skipped.
         layout: the layout of `y_pred` as given.
         num_classes: K.
         class_mask: float64 numpy `(K,)`: 0 for classes in [0, K) named by `ignore_class`.
@@ -114,6 +116,7 @@ class Segmentation:
     layout: Layout
     num_classes: int
     class_mask: np.ndarray
+    masked: bool = True  # False: no pixel can be void, `valid` is all ones and sums may skip it
 
     @property
     def num_sample_axes(self) -> int:
@@ -149,12 +152,28 @@ def _is_concrete(x) -> bool:
     return False
 
 
+def _labels_in_range(y_true, *, integer: bool, num_classes: int, ignore: tuple) -> bool:
+    """On the device: the counted labels' extremes (and integrality) in one small read-back."""
+    if any(size == 0 for size in y_true.shape):
+        return True
+    counted = y_true
+    for value in ignore:
+        counted = ops.where(ops.equal(counted, float(value)), 0.0, counted)
+    stats = [ops.min(counted), ops.max(counted)]
+    if integer:
+        stats.append(ops.max(ops.abs(counted - ops.round(counted))))
+    stats = ops.convert_to_numpy(ops.stack(stats))
+    high = num_classes - 1 if integer else 1
+    return bool(stats[0] >= 0 and stats[1] <= high and (not integer or stats[2] == 0))
+
+
 def _check_label_values(y_true, *, integer: bool, num_classes: int, ignore: tuple) -> None:
     if not _is_concrete(y_true):
         return
-    values = np.asarray(ops.convert_to_numpy(y_true), np.float64)
-    if values.size == 0:
+    if _labels_in_range(y_true, integer=integer, num_classes=num_classes, ignore=ignore):
         return
+    # A mistake: read the labels back to name the bad values.
+    values = np.asarray(ops.convert_to_numpy(y_true), np.float64)
     counted = ~np.isin(values, ignore) if ignore else np.ones(values.shape, bool)
     if integer:
         bad = counted & ~((values >= 0) & (values < num_classes) & (values == np.round(values)))
@@ -214,39 +233,44 @@ def prepare(y_true, y_pred, *, from_logits=False, ignore_class=None, data_format
     )
     _check_label_values(y_true, integer=integer, num_classes=k, ignore=ignore)
     y_true, y_pred = _channels_last(y_true, layout), _channels_last(y_pred, layout)
-    valid, target = _valid_and_target(y_true, k, integer, ignore)
+    valid, target, masked = _valid_and_target(y_true, k, integer, ignore)
+    if masked:
+        y_pred = ops.where(valid > 0, y_pred, 0.0)
     logits = None
     if from_logits:
-        logits = ops.where(valid > 0, y_pred, 0.0)
+        logits = y_pred
         pred = activation(logits) if activate else logits
     else:
-        pred = ops.where(valid > 0, y_pred, 0.0)
+        pred = y_pred
     class_mask = np.array([0.0 if c in ignore else 1.0 for c in range(k)], np.float64)
-    return Segmentation(target, pred, logits, valid, layout, k, class_mask)
+    return Segmentation(target, pred, logits, valid, layout, k, class_mask, masked)
 
 
 def _valid_and_target(y_true, k: int, integer: bool, ignore: tuple):
-    """The void mask from the labels, then the masked one-hot (or soft) target."""
+    """The void mask from the labels, the masked one-hot (or soft) target, and whether masked."""
     if integer or k == 1:
-        void = None
-        for value in ignore:
-            hit = ops.cast(ops.equal(y_true, float(value)), "float32")
-            void = hit if void is None else void + hit
-        valid = ops.ones_like(y_true) if void is None else 1.0 - ops.minimum(void, 1.0)
-        labels = ops.where(valid > 0, y_true, 0.0)  # masked before the one-hot encoding
+        if not ignore:
+            valid, labels = ops.ones_like(y_true), y_true
+        else:
+            void = None
+            for value in ignore:
+                hit = ops.cast(ops.equal(y_true, float(value)), "float32")
+                void = hit if void is None else void + hit
+            valid = 1.0 - ops.minimum(void, 1.0)
+            labels = ops.where(valid > 0, y_true, 0.0)  # masked before the one-hot encoding
         if k == 1:
-            return valid, labels
+            return valid, labels, bool(ignore)
         classes = ops.convert_to_tensor(np.arange(k, dtype=np.float32))
-        return valid, ops.cast(ops.equal(labels, classes), "float32") * valid
+        target = ops.cast(ops.equal(labels, classes), "float32")
+        return valid, (target * valid if ignore else target), bool(ignore)
     channels = [c for c in ignore if 0 <= c < k]
-    if channels:
-        onehot_ignore = np.zeros((k,), np.float32)
-        onehot_ignore[channels] = 1.0
-        weight = ops.sum(y_true * ops.convert_to_tensor(onehot_ignore), axis=-1, keepdims=True)
-        valid = ops.cast(weight < 0.5, "float32")
-    else:
-        valid = ops.ones_like(y_true[..., :1])
-    return valid, ops.where(valid > 0, y_true, 0.0)
+    if not channels:
+        return ops.ones_like(y_true[..., :1]), y_true, False
+    onehot_ignore = np.zeros((k,), np.float32)
+    onehot_ignore[channels] = 1.0
+    weight = ops.sum(y_true * ops.convert_to_tensor(onehot_ignore), axis=-1, keepdims=True)
+    valid = ops.cast(weight < 0.5, "float32")
+    return valid, ops.where(valid > 0, y_true, 0.0), True
 
 
 def activation(logits):

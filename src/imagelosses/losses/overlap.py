@@ -93,7 +93,7 @@ def dice_loss(y_true, y_pred, *, smooth=1.0, squared=False, log=False, ignore_cl
         denominator = (pixel_sum(ops.square(seg.pred), seg, per_image)
                        + pixel_sum(ops.square(seg.target), seg, per_image))
     else:
-        denominator = 2.0 * counts.tp + counts.fp + counts.fn
+        denominator = counts.predicted + counts.actual  # 2 tp + fp + fn
     dice = _ratio(2.0 * counts.tp + smooth, denominator + smooth)
     per_class = -ops.log(ops.maximum(dice, DIVISION_EPSILON)) if log else 1.0 - dice
     return _finish(per_class, seg, per_image, class_weights, include_background)
@@ -216,14 +216,14 @@ def generalized_dice_loss(y_true, y_pred, *, smooth=1e-5, ignore_class=None, cla
         counted[0] = 0.0
     counted = ops.convert_to_tensor(counted.astype(np.float32))
     c = soft_counts(seg, per_image)
-    volume = pixel_sum(seg.target, seg, per_image)
+    volume = c.actual
     present = volume > 0.0
     inverse = ops.where(present, 1.0 / ops.square(ops.where(present, volume, 1.0)), 0.0)
     inverse = inverse * ops.cast(counted > 0, "float32")
     largest = ops.max(inverse, axis=-1, keepdims=True, initial=0.0)  # initial: empty batches
     w = ops.where(present, inverse, largest) * counted
     numerator = 2.0 * ops.sum(w * c.tp, axis=-1) + smooth
-    denominator = ops.sum(w * (2.0 * c.tp + c.fp + c.fn), axis=-1) + smooth
+    denominator = ops.sum(w * (c.predicted + c.actual), axis=-1) + smooth
     return _labels.per_sample(1.0 - _ratio(numerator, denominator), seg, per_image)
 
 
