@@ -196,3 +196,19 @@ def test_bad_options_raise_named_errors(make, error, match, rng):
 def test_labels_that_do_not_fit_the_predictions_raise():
     with pytest.raises(ValueError, match=r"(?s)one-hot.*Received"):
         il.dice_loss(np.zeros((1, 4, 4, 2)), np.full((1, 4, 4, 3), 1 / 3))
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_softmax_fast_path_equals_keras_softmax(log, rng):
+    """`softmax_last` (a torch fast path on the torch backend) against keras.ops, with gradients."""
+    from keras import ops
+
+    from imagelosses.losses._labels import softmax_last
+
+    z = rng.normal(0.0, 3.0, (2, 5, 7, 4)).astype(np.float32)
+    weights = ops.convert_to_tensor(rng.normal(size=z.shape).astype(np.float32))
+    expected = ops.log_softmax if log else ops.softmax
+    assert_close(ops.convert_to_numpy(softmax_last(ops.convert_to_tensor(z), log=log)),
+                 ops.convert_to_numpy(expected(ops.convert_to_tensor(z), axis=-1)))
+    assert_close(gradient(lambda v: softmax_last(v, log=log) * weights, z),
+                 gradient(lambda v: expected(v, axis=-1) * weights, z))

@@ -75,8 +75,10 @@ def _class_weight_vector(seg, class_weights, include_background, alpha_factors=N
 def _reduce(term, seg, weights, per_image):
     if weights is not None:
         term = term * weights[..., 0]
+    axes = seg.pixel_axes(per_image)
+    if not seg.masked:  # every pixel counts
+        return _labels.per_sample(ops.mean(term, axis=axes), seg, per_image)
     valid = seg.valid[..., 0]
-    axes = tuple(a for a in seg.pixel_axes(per_image))
     total = ops.sum(term * valid, axis=axes)
     count = ops.sum(valid, axis=axes)
     return _labels.per_sample(total / ops.maximum(count, 1.0), seg, per_image)
@@ -101,9 +103,9 @@ def _pixel_loss(y_true, y_pred, gamma, alpha, class_weights, weight_channel, pix
                                      spatial_dims)
     seg = _labels.prepare(y_true, y_pred, from_logits=from_logits, ignore_class=ignore_class,
                           data_format=data_format, spatial_dims=spatial_dims)
-    log_p, log_not_p = _labels.log_probabilities(seg)
     t, p = seg.target, seg.pred
     if seg.num_classes == 1:
+        log_p, log_not_p = _labels.log_probabilities(seg)
         factors = None if alpha is None else np.array([1.0 - alpha, alpha])
         w = _class_weight_vector(seg, class_weights, include_background, factors)
         term = -(float(w[1]) * t * _focal_factor(1.0 - p, gamma) * log_p
@@ -113,6 +115,7 @@ def _pixel_loss(y_true, y_pred, gamma, alpha, class_weights, weight_channel, pix
         factors = None if alpha is None else np.array([1.0 - alpha] + [alpha] * (seg.num_classes - 1))
         w = ops.convert_to_tensor(_class_weight_vector(seg, class_weights, include_background,
                                                        factors))
+        log_p = _labels.log_probability(seg)
         term = -ops.sum(w * t * _focal_factor(1.0 - p, gamma) * log_p, axis=-1)
     return _reduce(term, seg, weights, per_image)
 
