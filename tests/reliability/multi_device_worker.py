@@ -7,7 +7,8 @@ TensorFlow splits the CPU into 2 logical devices and trains under `tf.distribute
 JAX is started with `--xla_force_host_platform_device_count=2` and trains under
 `keras.distribution.DataParallel`. Each case trains the same initial weights for 2 SGD steps on
 a global batch of 4 (2 per device), then reports the largest relative gap in losses and weights,
-and the values of two stateful metrics.
+and in two stateful metrics: the loss itself as a metric (`LossTerm`), and the family's metric
+(`PSNR` for image losses, `IoU` with exact counts for segmentation losses).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from imagelosses.losses.base import LossTerm  # noqa: E402
+from imagelosses.metrics import PSNR, IoU  # noqa: E402
 from tests.contract.cases import ALL_CASES  # noqa: E402
 
 _STRATEGY = []
@@ -66,6 +68,17 @@ def _model(case):
     return keras.Model(inputs, outputs)
 
 
+def _family_metric(case, y):
+    """PSNR for image losses, IoU for segmentation; none where `y` carries more than labels
+    (a pixel-weight channel)."""
+    if case.prediction == "image":
+        return PSNR(max_val=1.0, name="family")
+    if np.ndim(y) == 4 and np.shape(y)[-1] not in (1, case.channels):
+        return None
+    return IoU(max(case.channels, 2), average="mean", from_logits=case.prediction == "logits",
+               name="family")
+
+
 def _train(case, devices, initial, x, y):
     _set_distribution(devices)
     with _scope(devices):
@@ -73,13 +86,15 @@ def _train(case, devices, initial, x, y):
         if initial is not None:
             model.set_weights(initial)
         model.compile(optimizer=keras.optimizers.SGD(0.05), loss=case.make(),
-                      metrics=[LossTerm(case.make(), name="term")])
+                      metrics=[m for m in (LossTerm(case.make(), name="term"),
+                                           _family_metric(case, y)) if m is not None])
     start = [np.array(w) for w in model.get_weights()]
     history = model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
     losses = [float(v) for v in history.history["loss"]]
     evaluated = model.evaluate(x, y, batch_size=4, verbose=0, return_dict=True)
     _set_distribution(1)
-    return start, model.get_weights(), losses + [evaluated["loss"]], evaluated["term"]
+    metrics = np.ravel([evaluated["term"], evaluated.get("family", 0.0)])
+    return start, model.get_weights(), losses + [evaluated["loss"]], metrics
 
 
 def _gap(a, b):
