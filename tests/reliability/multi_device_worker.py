@@ -30,13 +30,23 @@ else:
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 
 import contextlib  # noqa: E402
+import dataclasses  # noqa: E402
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from imagelosses import DiceLoss  # noqa: E402
 from imagelosses.losses.base import LossTerm  # noqa: E402
 from imagelosses.metrics import PSNR, IoU  # noqa: E402
 from tests.contract.cases import ALL_CASES  # noqa: E402
+
+# A batch statistic (per_image=False), beside the per-image contract cases: under
+# MirroredStrategy each replica sees its half of the batch, so the value differs from one
+# device's, as documented; under JAX's DataParallel the program is the global one.
+_DICE = next(c for c in ALL_CASES if c.name == "dice_softmax_integer_labels")
+CASES = [*ALL_CASES, dataclasses.replace(
+    _DICE, name="dice_batch_statistics", batch_coupled=True,
+    make=lambda **layout: DiceLoss(per_image=False, **layout))]
 
 _STRATEGY = []
 
@@ -111,7 +121,7 @@ def _flat(weights):
 def main():
     rng = np.random.default_rng(0)
     report = {"devices": None, "cases": {}}
-    for case in ALL_CASES:
+    for case in CASES:
         print(f"case {case.name}", file=sys.stderr, flush=True)
         keras.utils.set_random_seed(0)
         x = rng.random((8, case.size, case.size, 1)).astype("float32")
