@@ -308,14 +308,12 @@ def log_probability(seg: Segmentation):
 
 def log_probabilities(seg: Segmentation):
     """`(log p, log(1 - p))` of the prepared predictions, stable for logits, clipped otherwise."""
+    log_p = log_probability(seg)
     if seg.logits is not None:
         if seg.num_classes == 1:
-            return ops.log_sigmoid(seg.logits), ops.log_sigmoid(-seg.logits)
-        log_p = softmax_last(seg.logits, log=True)
+            return log_p, ops.log_sigmoid(-seg.logits)
         return log_p, ops.log(ops.clip(1.0 - ops.exp(log_p), PROBABILITY_EPSILON, 1.0))
-    p = seg.pred
-    return (ops.log(ops.clip(p, PROBABILITY_EPSILON, 1.0)),
-            ops.log(ops.clip(1.0 - p, PROBABILITY_EPSILON, 1.0)))
+    return log_p, ops.log(ops.clip(1.0 - seg.pred, PROBABILITY_EPSILON, 1.0))
 
 
 def class_average(values, seg: Segmentation, *, class_weights=None, include_background=True,

@@ -139,8 +139,15 @@ class _ClassCounts(keras.metrics.Metric):
         self.predicted.add(ops.sum(predicted, axis=axes))
         self.actual.add(ops.sum(actual, axis=axes))
 
+    # The score w tp / (w tp + fp + fn): 1 for IoU, 2 for Dice.
+    TP_WEIGHT = 1.0
+
     def per_class(self):
-        raise NotImplementedError
+        """The score of each class `(C,)`; NaN for a class absent from labels and predictions."""
+        tp, predicted, actual = self.tp.value(), self.predicted.value(), self.actual.value()
+        denominator = predicted + actual - (2.0 - self.TP_WEIGHT) * tp  # w tp + fp + fn
+        return ops.where(denominator > 0, self.TP_WEIGHT * tp / ops.maximum(denominator, 1.0),
+                         float("nan"))
 
     def result(self):
         values = self.per_class()
@@ -179,10 +186,6 @@ class IoU(_ClassCounts):
                          ignore_class=ignore_class, from_logits=from_logits,
                          data_format=data_format, spatial_dims=spatial_dims, name=name, dtype=dtype)
 
-    def per_class(self):
-        tp, predicted, actual = self.tp.value(), self.predicted.value(), self.actual.value()
-        union = predicted + actual - tp
-        return ops.where(union > 0, tp / ops.maximum(union, 1.0), float("nan"))
 
 
 @register_metric
@@ -192,16 +195,14 @@ class Dice(_ClassCounts):
     Arguments and absent-class policy as in `IoU`; `average="mean"` is the mean Dice.
     """
 
+    TP_WEIGHT = 2.0
+
     def __init__(self, num_classes, average=None, threshold=0.5, ignore_class=None,
                  from_logits=False, data_format=None, spatial_dims=None, name="dice", dtype=None):
         super().__init__(num_classes, average=average, threshold=threshold,
                          ignore_class=ignore_class, from_logits=from_logits,
                          data_format=data_format, spatial_dims=spatial_dims, name=name, dtype=dtype)
 
-    def per_class(self):
-        tp, predicted, actual = self.tp.value(), self.predicted.value(), self.actual.value()
-        total = predicted + actual
-        return ops.where(total > 0, 2.0 * tp / ops.maximum(total, 1.0), float("nan"))
 
 
 DEFAULT_THRESHOLDS = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))
