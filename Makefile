@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BACKENDS ?= tensorflow jax torch
 
-.PHONY: setup test demo bench lint clean
+.PHONY: setup test demo bench lint docs clean
 
 setup: $(STAMP)
 
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch is pinned to the CPU build that this project tests with.
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e ".[backends,test,cli]"
+	$(PY) -m pip install --quiet -e ".[backends,test,cli,docs]"
 	touch $(STAMP)
 
 test: $(STAMP)
@@ -32,8 +32,15 @@ bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[bench]"
 	BACKENDS="$(BACKENDS)" PY=$(PY) bash benchmarks/run_all.sh $(BENCH_ARGS)
 
+# ruff's lint rules and its formatter (black's style, line-length 110), both from pyproject.toml.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# The documentation site from mkdocs.yml and docs/, with the API reference read from the
+# docstrings; any warning fails the build. The static site goes to site/ (not committed).
+docs: $(STAMP)
+	$(VENV)/bin/mkdocs build --strict --site-dir site
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache site dist build

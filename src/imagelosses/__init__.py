@@ -53,7 +53,7 @@ from imagelosses.losses.structural import (
 )
 from imagelosses.structural import ms_ssim, psnr, ssim, ssim_map
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "CharbonnierLoss",
