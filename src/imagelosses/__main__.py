@@ -4,4 +4,5 @@ import sys
 
 from imagelosses.cli.main import main
 
-sys.exit(main())
+if __name__ == "__main__":  # importing the module (as the docs build does) runs nothing
+    sys.exit(main())
