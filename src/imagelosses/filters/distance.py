@@ -1,0 +1,209 @@
+"""Exact Euclidean distance transform and mask boundaries in `keras.ops`, 2D and 3D.
+
+Method: the squared distance is separable (Saito and Toriwaki 1994; Felzenszwalb and Huttenlocher
+2012). The first pass gives, along one axis, the squared distance to the nearest zero of each line
+(`inf` where the line has none) from a running max/min of indices, `O(N log n)`. Each further pass, one
+per remaining spatial axis `a`, replaces each line of `f` by its min-plus product with the
+parabola of that axis,
+
+    f_a(i) = min_j  f_{a-1}(j) + (s_a * (i - j))^2,
+
+and the result is `sqrt(f_last)`. This is exact (no chamfer or approximation). A min-plus pass
+costs `O(N * n_a)` operations for `N` elements and `n_a` samples along the axis (a dense min-plus
+product, which vectorises in `keras.ops`; the lower-envelope algorithm is `O(N)` but sequential).
+The first pass takes the longest axis, so a 2D image costs `O(N * min(H, W))` and a volume
+`O(N * (n_1 + n_2))`, the two shortest sides. Memory stays bounded: each pass
+computes its output `CHUNK_ELEMENTS / N` positions at a time with `keras.ops.map` (sequential
+under jit), so its largest temporary holds about `CHUNK_ELEMENTS` float32 per image (64 MiB), never
+`N * n_a`.
+
+Everything here is a function of a mask: inputs pass through `stop_gradient`, outputs carry no
+gradient, and nothing reads a tensor value, so the functions run under `jit` with a `None` batch.
+The spatial and channel sizes must be static.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+from keras import ops
+
+from imagelosses._shapes import resolve_layout, to_float
+
+# Largest temporary of a min-plus pass, in float32 elements per image (2**24: 64 MiB).
+CHUNK_ELEMENTS = 2**24
+
+
+def check_spacing(spacing, spatial_dims: int) -> tuple[float, ...]:
+    """`None` (1 on every axis), one positive number, or one per spatial axis -> a tuple."""
+    message = (
+        "Invalid value for argument `spacing`. Expected None, a positive number or "
+        f"{spatial_dims} positive numbers (one per spatial axis). Received: spacing={spacing!r}"
+    )
+    if spacing is None:
+        return (1.0,) * spatial_dims
+    values = list(spacing) if isinstance(spacing, (list, tuple)) or hasattr(spacing, "__len__") \
+        else [spacing] * spatial_dims
+    if isinstance(spacing, (str, bytes)):
+        raise TypeError(message)
+    if len(values) != spatial_dims:
+        raise ValueError(message)
+    out = []
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(message)
+        if not (math.isfinite(float(value)) and value > 0):
+            raise ValueError(message)
+        out.append(float(value))
+    return tuple(out)
+
+
+def _static_sizes(x, axes, name):
+    sizes = [x.shape[a] for a in axes]
+    if any(size is None for size in sizes):
+        raise ValueError(
+            f"`{name}` needs static spatial and channel sizes (only the batch may be None). "
+            f"Received: {name}.shape={tuple(x.shape)}"
+        )
+    return sizes
+
+
+def _min_plus_pass(f, axis: int, step: float, per_image: int):
+    """`out[..., i, ...] = min_j f[..., j, ...] + (step * (i - j))^2` along `axis`."""
+    n = f.shape[axis]
+    if n == 1:
+        return f
+    moved = ops.moveaxis(f, axis, -1)
+    lead = [-1 if size is None else size for size in moved.shape[:-1]]  # only the batch is None
+    flat = ops.reshape(moved, (-1, 1, n))  # (M, 1, n)
+    chunk = max(1, min(n, CHUNK_ELEMENTS // max(per_image, 1)))
+    count = -(-n // chunk)
+    j = ops.arange(n, dtype="float32")
+    scale = step * step
+
+    def block(start):
+        i = ops.cast(start, "float32") + ops.arange(chunk, dtype="float32")
+        weights = scale * ops.square(ops.expand_dims(i, 1) - j)  # (chunk, n)
+        return ops.min(flat + weights, axis=-1)  # (M, chunk)
+
+    if count == 1:
+        out = block(0)
+    else:
+        starts = ops.arange(0, count * chunk, chunk, dtype="int32")
+        out = ops.map(block, starts)  # (count, M, chunk), one block at a time
+        out = ops.reshape(ops.transpose(out, (1, 0, 2)), (-1, count * chunk))[:, :n]
+    return ops.moveaxis(ops.reshape(out, (*lead, n)), -1, axis)
+
+
+def _running(op, x, axis: int, fill: float, reverse: bool):
+    """Running max/min along `axis` (a log-step Hillis-Steele scan of shifted slices).
+
+    `ceil(log2 n)` steps of one shift and one `op` each: static slices only, so it compiles under
+    XLA on every backend (TensorFlow's `associative_scan` does not).
+    """
+    n = x.shape[axis]
+    shift = 1
+    while shift < n:
+        pad = [(0, 0)] * len(x.shape)
+        pad[axis] = (0, shift) if reverse else (shift, 0)
+        index = [slice(None)] * len(x.shape)
+        index[axis] = slice(shift, shift + n) if reverse else slice(0, n)
+        x = op(x, ops.pad(x, pad, constant_values=fill)[tuple(index)])
+        shift *= 2
+    return x
+
+
+def _nearest_zero_pass(zero, axis: int, step: float):
+    """Squared distance along `axis` to the nearest element where `zero > 0`: O(N log n)."""
+    n = zero.shape[axis]
+    shape = [1] * len(zero.shape)
+    shape[axis] = n
+    index = ops.reshape(ops.arange(n, dtype="float32"), shape)
+    inf = float("inf")
+    last = _running(ops.maximum, ops.where(zero > 0, index, -inf), axis, -inf, reverse=False)
+    following = _running(ops.minimum, ops.where(zero > 0, index, inf), axis, inf, reverse=True)
+    return ops.square(step * ops.minimum(index - last, following - index))  # inf: no zero
+
+
+def squared_distance_axes(zero, axes, spacing, per_image: int):
+    """Squared distance to the nearest element where `zero > 0` (float32 0/1), over `axes`.
+
+    The first pass (on the longest axis, where a min-plus pass would cost most) is the 1-D
+    distance to the nearest zero of each line, from a running max/min of indices;
+    the other axes take one min-plus pass each.
+    """
+    sizes = [zero.shape[a] for a in axes]
+    first = sizes.index(max(sizes))
+    f = _nearest_zero_pass(zero, axes[first], spacing[first])
+    for position, (axis, step) in enumerate(zip(axes, spacing)):
+        if position != first:
+            f = _min_plus_pass(f, axis, step, per_image)
+    return f
+
+
+def distance_transform(x, *, spacing=None, data_format=None, spatial_dims=None):
+    """Exact Euclidean distance from each element where `x != 0` to the nearest `x == 0`.
+
+    Per image and channel, `out[p] = min_{q : x[q] == 0} |(p - q) * spacing|` (0 where
+    `x == 0`), computed exactly by one min-plus pass of the squared distance per spatial axis
+    (see the module docstring for the method, its cost and memory).
+
+    A channel with no zero (all foreground) has no nearest background: its distances are
+    `+inf` everywhere (the distance to an empty set). scipy's `distance_transform_edt` returns an
+    artefact there (distances to a point outside the array); callers that need a finite value
+    replace the `inf` with `where`.
+
+    Args:
+        x: `(B, *spatial, C)` (channels_last) or `(B, C, *spatial)`, any real or bool dtype;
+            only `x != 0` matters. Rank 4 (2D), 5 (3D, or a 2D sequence with `spatial_dims=2`).
+        spacing: the element size along each spatial axis (`(D,) H, W` order, scipy's
+            `sampling`): None (1), one positive number, or one per spatial axis.
+        data_format, spatial_dims: see `imagelosses._shapes`.
+
+    Returns:
+        float32, the shape of `x`; no gradient.
+
+    Equal to `scipy.ndimage.distance_transform_edt(x, sampling=spacing)` per image and channel
+    whenever the channel has a zero (tested to float32 rounding).
+
+    Example:
+        >>> import numpy as np
+        >>> x = np.ones((1, 1, 5, 1), "float32"); x[0, 0, 0, 0] = 0
+        >>> np.asarray(distance_transform(x)).ravel().tolist()
+        [0.0, 1.0, 2.0, 3.0, 4.0]
+    """
+    x = ops.stop_gradient(to_float(x, "x"))
+    layout = resolve_layout(x.shape, data_format=data_format, spatial_dims=spatial_dims, name="x")
+    spacing = check_spacing(spacing, layout.spatial_dims)
+    sizes = _static_sizes(x, tuple(range(layout.num_sample_axes, layout.rank)), "x")
+    if any(size == 0 for size in sizes):
+        return ops.zeros_like(x)
+    per_image = math.prod(sizes)
+    zero = ops.cast(ops.equal(x, 0.0), "float32")
+    squared = squared_distance_axes(zero, layout.spatial_axes, spacing, per_image)
+    return ops.stop_gradient(ops.sqrt(squared))
+
+
+def boundary_mask(mask, layout):
+    """The inner boundary of a 0/1 float32 mask: `mask` and not its binary erosion.
+
+    An element belongs to the boundary when it is nonzero and one of its `2 * spatial_dims` face
+    neighbours is zero or outside the image (scipy's `binary_erosion` with its default cross and
+    `border_value=0`, the surface MONAI's surface metrics use). `layout` is the mask's.
+    """
+    mask = ops.stop_gradient(mask)
+    pad = [(0, 0)] * layout.rank
+    for axis in layout.spatial_axes:
+        pad[axis] = (1, 1)
+    padded = ops.pad(mask, pad)
+    eroded = mask
+    for axis in layout.spatial_axes:
+        n = mask.shape[axis]
+        for start in (0, 2):
+            index = [slice(None)] * layout.rank
+            for other in layout.spatial_axes:
+                index[other] = slice(1, 1 + mask.shape[other])
+            index[axis] = slice(start, start + n)
+            eroded = eroded * padded[tuple(index)]
+    return mask * (1.0 - eroded)

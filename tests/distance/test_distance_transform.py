@@ -1,0 +1,122 @@
+"""`distance_transform` against scipy.ndimage.distance_transform_edt (float64), 2D and 3D."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from imagelosses.filters import distance as distance_module
+from imagelosses.filters import distance_transform
+from tests.conftest import BACKEND, compiled, gradient, to_numpy
+from tests.reference.distance import reference_distance_transform
+
+# Distances up to ~60: float32 sqrt of an exactly rounded square, a few ulps.
+TOL = {"rtol": 1e-6, "atol": 1e-5}
+
+
+def _check(x, spacing=None, spatial_dims=2, **kwargs):
+    expected = reference_distance_transform(x, spacing, spatial_dims)
+    fn = compiled(lambda v: distance_transform(v, spacing=spacing, **kwargs))
+    actual = to_numpy(fn(x.astype("float32")))
+    np.testing.assert_allclose(actual, expected, **TOL)
+
+
+@pytest.mark.parametrize("spacing", [None, 0.7, (1.0, 2.5)])
+def test_random_masks_2d(rng, spacing):
+    x = (rng.random((2, 19, 27, 2)) > 0.25).astype("float32")
+    _check(x, spacing)
+
+
+@pytest.mark.parametrize("spacing", [None, (2.0, 0.8, 1.3)])
+def test_random_masks_3d(rng, spacing):
+    x = (rng.random((2, 7, 12, 10, 2)) > 0.15).astype("float32")
+    _check(x, spacing, spatial_dims=3)
+
+
+def test_sparse_zeros_and_foreground_touching_borders(rng):
+    x = (rng.random((3, 24, 24, 1)) > 0.02).astype("float32")
+    x[0] = 1.0
+    x[0, 0, 0, 0] = 0.0  # a single zero in a corner: distances up to the far corner
+    x[1] = 1.0
+    x[1, :, 23, 0] = 0.0  # only the last column is background
+    _check(x, (1.5, 0.5))
+
+
+def test_single_pixels_and_thin_lines():
+    x = np.ones((3, 15, 13, 1), "float32")
+    x[0, 7, 6, 0] = 0.0  # one background pixel
+    x[1, 4, :, 0] = 0.0  # a horizontal background line
+    x[2] = 0.0
+    x[2, :, 5, 0] = 1.0  # a one-pixel-wide foreground line: distance 1 on it
+    x[2, 3, :, 0] = 1.0
+    _check(x, (0.9, 1.7))
+
+
+def test_channels_first_3d_and_sequences(rng):
+    x = (rng.random((1, 6, 8, 9, 2)) > 0.2).astype("float32")  # channels_last volume
+    expected = reference_distance_transform(x, (1.0, 2.0, 0.5), 3)
+    first = np.moveaxis(x, -1, 1)
+    actual = compiled(lambda v: distance_transform(
+        v, spacing=(1.0, 2.0, 0.5), data_format="channels_first"))(first)
+    np.testing.assert_allclose(np.moveaxis(to_numpy(actual), 1, -1), expected, **TOL)
+    frames = (rng.random((2, 3, 10, 11, 1)) > 0.2).astype("float32")  # (B, T, H, W, C)
+    expected = reference_distance_transform(frames.reshape(6, 10, 11, 1), 2.0).reshape(frames.shape)
+    np.testing.assert_allclose(
+        to_numpy(compiled(lambda v: distance_transform(v, spacing=2.0, spatial_dims=2))(frames)),
+        expected, **TOL)
+
+
+def test_channel_without_zero_is_inf_and_all_zero_is_zero():
+    x = np.ones((2, 5, 6, 2), "float32")
+    x[1, ..., 1] = 0.0
+    x[0, 2, 3, 1] = 0.0
+    out = to_numpy(compiled(distance_transform)(x))
+    assert np.all(np.isposinf(out[:, ..., 0]))
+    assert np.all(out[1, ..., 1] == 0.0)
+    assert np.isfinite(out[0, ..., 1]).all()
+
+
+def test_chunked_passes_equal_one_block(rng, monkeypatch):
+    x = (rng.random((2, 9, 21, 10, 1)) > 0.1).astype("float32")
+    monkeypatch.setattr(distance_module, "CHUNK_ELEMENTS", 9 * 21 * 10 * 3)  # 3 rows per block
+    _check(x, (1.0, 0.6, 2.0), spatial_dims=3)
+
+
+def test_integer_and_bool_inputs_give_float32(rng):
+    x = rng.random((1, 8, 8, 1)) > 0.3
+    fn = compiled(distance_transform)
+    out = fn(x)
+    assert keras.backend.standardize_dtype(out.dtype) == "float32"
+    np.testing.assert_allclose(to_numpy(out), to_numpy(fn(x.astype("int32"))))
+
+
+def test_no_gradient(rng):
+    x = rng.random((1, 6, 7, 1)).astype("float32")
+    # `+ v` keeps a path to the input, so every backend returns a gradient: that of `v` alone
+    grad = gradient(lambda v: distance_transform(v) + v, x)
+    np.testing.assert_array_equal(grad, np.ones_like(grad))
+
+
+def test_jit_with_unknown_batch(rng, monkeypatch):
+    monkeypatch.setattr(distance_module, "CHUNK_ELEMENTS", 12 * 10 * 4)  # blocks through ops.map
+    x = (rng.random((3, 12, 10, 1)) > 0.2).astype("float32")
+    expected = reference_distance_transform(x, (1.0, 1.5))
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        fn = tf.function(lambda v: distance_transform(v, spacing=(1.0, 1.5)),
+                         input_signature=[tf.TensorSpec((None, 12, 10, 1), tf.float32)],
+                         jit_compile=True)
+    else:
+        fn = compiled(lambda v: distance_transform(v, spacing=(1.0, 1.5)))
+    np.testing.assert_allclose(to_numpy(fn(x)), expected, **TOL)
+
+
+@pytest.mark.parametrize("spacing, error", [
+    ((1.0,), ValueError), (0.0, ValueError), (-1.0, ValueError), (float("nan"), ValueError),
+    ("1", TypeError), ((1.0, True), TypeError),
+])
+def test_bad_spacing(spacing, error):
+    with pytest.raises(error, match="spacing"):
+        distance_transform(np.ones((1, 4, 4, 1)), spacing=spacing)

@@ -1,0 +1,31 @@
+"""float64 references for distance transforms and surface metrics, through scipy.ndimage.
+
+Surfaces are computed as MONAI 1.6 computes them by default (`get_mask_edges` without spacing): a
+foreground pixel whose cross-shaped binary erosion (border value 0) removes it. Distances between
+surfaces come from `scipy.ndimage.distance_transform_edt` in float64, one image and class at a time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.ndimage as ndi
+
+
+def reference_distance_transform(x, spacing=None, spatial_dims=2):
+    """channels_last `(B, *spatial, C)` -> float64 EDT per image and channel; `inf` with no zero."""
+    x = np.asarray(x)
+    out = np.empty(x.shape, np.float64)
+    for b in range(x.shape[0]):
+        for c in range(x.shape[-1]):
+            image = x[b, ..., c] != 0
+            if image.all():
+                out[b, ..., c] = np.inf
+            else:
+                out[b, ..., c] = ndi.distance_transform_edt(image, sampling=spacing)
+    return out
+
+
+def reference_boundary(mask):
+    """One 2D/3D boolean mask -> its inner boundary (MONAI's edges)."""
+    mask = np.asarray(mask, bool)
+    return mask & ~ndi.binary_erosion(mask, border_value=0)
