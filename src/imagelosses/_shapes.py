@@ -21,34 +21,22 @@ from dataclasses import dataclass
 import keras
 from keras import ops
 
+from imagelosses import _checks
+from imagelosses._reduce import mean_over, sum_over
+
 DATA_FORMATS = ("channels_last", "channels_first")
 SPATIAL_DIMS = (2, 3)
 COMPUTE_DTYPE = "float32"
 
 
 def check_choice(name: str, value, choices) -> None:
-    """Raises the library's one error for an option outside its allowed values."""
-    if value not in choices:
-        raise ValueError(
-            f"Invalid value for argument `{name}`. Expected one of {tuple(choices)}. "
-            f"Received: {name}={value!r}"
-        )
+    """Raises the library's one error for an option outside its allowed values (`_checks.choice`)."""
+    _checks.choice(name, value, choices)
 
 
 def check_number(name: str, value, *, minimum=None, exclusive=False) -> float:
-    """Checks that `value` is a real number (not bool) at or above `minimum`; returns a float."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(
-            f"Invalid type for argument `{name}`. Expected a real number. "
-            f"Received: {name}={value!r} of type {type(value).__name__}"
-        )
-    if minimum is not None and (value <= minimum if exclusive else value < minimum):
-        bound = f"> {minimum}" if exclusive else f">= {minimum}"
-        raise ValueError(
-            f"Invalid value for argument `{name}`. Expected a number {bound}. "
-            f"Received: {name}={value!r}"
-        )
-    return float(value)
+    """A finite real number (numpy scalars pass; bool and NaN do not) at or above `minimum`."""
+    return _checks.real(name, value, minimum=minimum, exclusive_minimum=exclusive)
 
 
 def resolve_data_format(data_format: str | None) -> str:
@@ -89,10 +77,10 @@ class Layout:
 
     def per_sample_mean(self, x):
         """Mean over every axis after the sample axes (extra trailing axes included)."""
-        return ops.mean(x, axis=tuple(range(self.num_sample_axes, len(x.shape))))
+        return mean_over(x, axis=tuple(range(self.num_sample_axes, len(x.shape))))
 
     def per_sample_sum(self, x):
-        return ops.sum(x, axis=tuple(range(self.num_sample_axes, len(x.shape))))
+        return sum_over(x, axis=tuple(range(self.num_sample_axes, len(x.shape))))
 
     def per_sample_max(self, x, keepdims=False, initial=None):
         """Max after the sample axes; `initial` is also the value of an empty batch's maxima."""

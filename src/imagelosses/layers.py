@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import keras
 
+from imagelosses import _checks
 from imagelosses._registry import register_layer
-from imagelosses._shapes import resolve_layout
+from imagelosses._shapes import resolve_data_format, resolve_layout
 from imagelosses.filters import _conv
 from imagelosses.filters.edges import gradient_magnitude, laplacian, sobel
 
@@ -25,8 +26,9 @@ class _FixedFilter(keras.layers.Layer):
         super().__init__(**kwargs)
         _conv.check_mode(mode)
         self.mode = mode
-        self.data_format = data_format
-        self.spatial_dims = spatial_dims
+        # resolved now, as Keras's own layers do, so a saved model keeps its layout
+        self.data_format = resolve_data_format(data_format)
+        self.spatial_dims = _checks.spatial_dims("spatial_dims", spatial_dims)
 
     def _layout(self, input_shape):
         return resolve_layout(
@@ -58,7 +60,7 @@ class SobelEdges(_FixedFilter):
     def __init__(self, magnitude=False, mode="reflect", data_format=None, spatial_dims=None,
                  **kwargs):
         super().__init__(mode=mode, data_format=data_format, spatial_dims=spatial_dims, **kwargs)
-        self.magnitude = bool(magnitude)
+        self.magnitude = _checks.boolean("magnitude", magnitude)
 
     def call(self, inputs):
         fn = gradient_magnitude if self.magnitude else sobel
@@ -81,7 +83,7 @@ class Laplacian(_FixedFilter):
     def __init__(self, diagonals=False, mode="reflect", data_format=None, spatial_dims=None,
                  **kwargs):
         super().__init__(mode=mode, data_format=data_format, spatial_dims=spatial_dims, **kwargs)
-        self.diagonals = bool(diagonals)
+        self.diagonals = _checks.boolean("diagonals", diagonals)
 
     def call(self, inputs):
         return laplacian(inputs, diagonals=self.diagonals, **self._options())

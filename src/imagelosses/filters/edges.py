@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from keras import ops
 
+from imagelosses import _checks
 from imagelosses._shapes import resolve_layout, to_float
 from imagelosses.filters import _conv
 from imagelosses.filters.kernels import (
@@ -113,6 +114,7 @@ def laplacian(images, *, diagonals=False, mode="reflect", data_format=None, spat
     Returns:
         float32 tensor of the input's shape (shrunk by 2 per spatial side with mode="valid").
     """
+    diagonals = _checks.boolean("diagonals", diagonals)
     x, layout = _prepare(images, mode, data_format, spatial_dims)
     if _conv.tf_depthwise_applies(x, layout, mode):
         kernel = laplacian_kernel(2, diagonals)

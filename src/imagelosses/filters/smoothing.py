@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import keras
 
+from imagelosses import _checks
 from imagelosses._shapes import check_number, resolve_layout, to_float
 from imagelosses.filters import _conv
 from imagelosses.filters.kernels import gaussian_taps
@@ -18,12 +19,7 @@ from imagelosses.filters.kernels import gaussian_taps
 def check_window(size, sigma, size_name="size", sigma_name="sigma") -> tuple[int, float]:
     """Validates a Gaussian window: odd integer `size >= 1` and `sigma > 0`."""
     sigma = check_number(sigma_name, sigma, minimum=0.0, exclusive=True)
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1 or size % 2 == 0:
-        raise ValueError(
-            f"Invalid value for argument `{size_name}`. Expected an odd integer >= 1. "
-            f"Received: {size_name}={size!r}"
-        )
-    return size, sigma
+    return _checks.odd_integer(size_name, size), sigma
 
 
 def size_from_truncate(sigma: float, truncate) -> int:

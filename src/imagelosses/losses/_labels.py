@@ -26,6 +26,7 @@ labels are used as given.
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from imagelosses import _checks
 from imagelosses._shapes import Layout, check_number, resolve_layout, to_float
 
 # Probabilities are clipped to [PROBABILITY_EPSILON, 1] before a log (Keras clips at 1e-7 too).
@@ -45,7 +47,8 @@ def check_ignore_class(ignore_class) -> tuple[int, ...]:
         list(ignore_class) if isinstance(ignore_class, (list, tuple)) else [ignore_class]
     )
     for value in values:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != int(value):
+        if (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real)
+                or not math.isfinite(value) or value != int(value)):
             raise TypeError(
                 "Invalid value for argument `ignore_class`. Expected None, an integer or a list "
                 f"of integers. Received: ignore_class={ignore_class!r}"
@@ -73,23 +76,60 @@ def check_class_weights(class_weights, num_classes: int):
     return np.asarray(weights, np.float64)
 
 
-def config_values(options: dict) -> dict:
-    """Options as `get_config` stores them: sequences become lists (JSON round-trips them so)."""
-    out = {}
-    for name, value in options.items():
-        if isinstance(value, (tuple, list, np.ndarray)):
-            value = [v.item() if isinstance(v, np.generic) else v for v in value]
-        out[name] = value
-    return out
+def ignore_class_option(name: str, value):
+    """Validator of `ignore_class` (for `_checks.options`): returns the value as given."""
+    check_ignore_class(value)
+    return list(value) if isinstance(value, tuple) else value
+
+
+def class_weights_option(name: str, value):
+    """Validator of `class_weights` before the class count is known: None or non-negative reals.
+
+    The length is checked against the channels of `y_pred` when the loss runs.
+    """
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__") or len(value) == 0:
+        raise TypeError(
+            "Invalid type for argument `class_weights`. Expected None or a sequence of non-negative "
+            f"numbers, one per class. Received: class_weights={value!r}"
+        )
+    return list(_checks.reals(name, value, minimum=0.0))
+
+
+# The validators of the label options every segmentation loss shares.
+LABEL_OPTIONS = {
+    "ignore_class": ignore_class_option,
+    "class_weights": class_weights_option,
+    "per_image": _checks.flag,
+    "include_background": _checks.flag,
+    "from_logits": _checks.flag,
+    **_checks.LAYOUT,
+}
+
+
+_checks.SHARED_DOCS.update({
+    "ignore_class": "None, a class id or a list of them: void pixels (Keras's name). They drop out of "
+    "every sum before one-hot encoding, so neither the value nor the gradient depends on the "
+    "prediction there; an ignored class in [0, K) is also left out of the class average.",
+    "class_weights": "None or one non-negative number per class (K >= 2; binary K = 1 losses say "
+    "what they take): the weight of each class in the class average (default all 1).",
+    "per_image": "True (default): one statistic per image, `(B,)`; False: the statistic of the whole "
+    "batch (MONAI's `batch=True`), returned repeated as `(B,)` so Keras's mean gives it back.",
+    "include_background": "True (default); False leaves class 0 out of the class average (K >= 2), as "
+    "MONAI's option does.",
+    "from_logits": "False: `y_pred` holds probabilities; True: logits, turned into "
+    "probabilities with a softmax over the channel axis (K >= 2) or a sigmoid (K = 1).",
+})
+
+
+def label_options(*names: str) -> dict:
+    """The shared validators for `names` (a subset of `LABEL_OPTIONS`)."""
+    return {name: LABEL_OPTIONS[name] for name in names}
 
 
 def check_bool(name: str, value) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(
-            f"Invalid type for argument `{name}`. Expected True or False. "
-            f"Received: {name}={value!r} of type {type(value).__name__}"
-        )
-    return bool(value)
+    return _checks.boolean(name, value)
 
 
 @dataclass(frozen=True)

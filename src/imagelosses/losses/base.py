@@ -16,12 +16,15 @@ as a `WeightedSum`). Pass `loss.term_metrics()` to `compile(metrics=...)` to wat
 
 from __future__ import annotations
 
+import inspect
 import numbers
 import re
 
 import keras
+import numpy as np
 from keras import ops
 
+from imagelosses import _checks
 from imagelosses._registry import register_loss, register_metric
 from imagelosses._shapes import to_float
 
@@ -30,32 +33,142 @@ def _snake_case(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
 
 
+_SECTION = re.compile(r"^(Args|Returns|Raises|References|Example|Examples|Note|Notes):\s*$")
+
+
+def _section(doc: str | None, title: str) -> list[str]:
+    """The indented lines of one Google-style docstring section (`Args:`), dedented."""
+    lines = inspect.cleandoc(doc or "").splitlines()
+    out, inside = [], False
+    for line in lines:
+        header = _SECTION.match(line.strip()) if not line.startswith(" ") else None
+        if header:
+            inside = header.group(1) == title
+            continue
+        if inside:
+            if line and not line.startswith(" "):
+                break
+            out.append(line[4:] if line.startswith("    ") else line)
+    while out and not out[-1].strip():
+        out.pop()
+    return out
+
+
+def _derived_doc(cls, fn) -> str:
+    own = inspect.cleandoc(cls.__dict__.get("__doc__") or f"The loss class of `{fn.__name__}`.")
+    args = _section(fn.__doc__, "Args")
+    lines = [own, "", f"Calls `{fn.__module__}.{fn.__name__}` (its docstring has the formula) with the",
+             "options below, checked when the loss is constructed. Keras applies `sample_weight`",
+             "and the reduction to the per-sample values.", "", "Args:"]
+    lines += ["    " + line if line else "" for line in args]
+    lines += ["    name, reduction, dtype: as for every `keras.losses.Loss`."]
+    returns = _section(fn.__doc__, "Returns")
+    if returns:
+        lines += ["", "Per-sample values (`call`, `reduction=None`):"]
+        lines += ["    " + line if line else "" for line in returns]
+    return "\n".join(lines)
+
+
+def _resolved(options: dict) -> dict:
+    """`data_format=None` becomes Keras's current `image_data_format()`, stored in the config, so a
+    loss saved under one setting computes the same value when loaded under another."""
+    if "data_format" in options and options["data_format"] is None:
+        options = {**options, "data_format": keras.config.image_data_format()}
+    return options
+
+
 class Loss(keras.losses.Loss):
     """Base of every imagelosses loss: a pure function plus the options it is called with.
 
-    Subclasses pass their function and an options dict; `call` is `fn(y_true, y_pred, **options)`
-    and `get_config` returns the options with Keras's `name` and `reduction`. With a reduction,
-    an empty batch gives a loss of 0 (Keras alone would return an empty tensor).
+    A loss class is derived from its function: `class DiceLoss(Loss, fn=dice_loss)`. The
+    constructor takes exactly the function's keyword-only options (same defaults), checks them
+    with the function's own validators (`imagelosses._checks.options`), resolves
+    `data_format=None` to Keras's current setting and stores the result; `get_config` returns it
+    with Keras's `name` and `reduction`, so `model.save` round-trips every option with no
+    `custom_objects`. `call` is `fn(y_true, y_pred, **options)`: one value per sample. With a
+    reduction, an empty batch gives a loss of 0 (Keras alone would return an empty tensor).
     """
+
+    fn = None
+
+    def __init_subclass__(cls, fn=None, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if fn is None:
+            return
+        if not hasattr(fn, "check_options"):
+            raise TypeError(f"`{fn.__name__}` must declare its options with `imagelosses._checks.options`")
+        cls.fn = staticmethod(fn)
+        params = {
+            name: p for name, p in _checks.keyword_options(fn).items() if name not in fn.function_only
+        }
+        keras_params = [
+            inspect.Parameter("name", inspect.Parameter.KEYWORD_ONLY, default=None),
+            inspect.Parameter("reduction", inspect.Parameter.KEYWORD_ONLY, default="sum_over_batch_size"),
+            inspect.Parameter("dtype", inspect.Parameter.KEYWORD_ONLY, default=None),
+        ]
+        self_param = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+        def __init__(self, *, name=None, reduction="sum_over_batch_size", dtype=None, **options):
+            Loss.__init__(self, fn=fn, options=options, name=name, reduction=reduction, dtype=dtype)
+
+        __init__.__signature__ = inspect.Signature([self_param, *params.values(), *keras_params])
+        __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+        __init__.__doc__ = f"Checks the options of `{fn.__name__}` and stores them."
+        cls.__init__ = __init__
+        cls.__doc__ = _derived_doc(cls, fn)
 
     def __init__(self, fn=None, options=None, name=None, reduction="sum_over_batch_size", dtype=None):
         super().__init__(
             name=name or _snake_case(type(self).__name__), reduction=reduction, dtype=dtype
         )
+        options = dict(options or {})
+        if fn is not None and hasattr(fn, "check_options"):
+            options = _resolved(fn.check_options(**options))
+            for name in fn.function_only:
+                options.pop(name)
         self.fn = fn
-        self.options = dict(options or {})
+        self.options = config_values(options)
+
+    _pixel_weights = None
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        loss = super().__call__(y_true, y_pred, sample_weight=sample_weight)
+        if sample_weight is not None and _is_pixel_map(sample_weight, y_pred):
+            if not self.takes_pixel_weights:
+                raise ValueError(
+                    f"Invalid shape for `sample_weight`. `{type(self).__name__}` computes one value "
+                    "per image from all its pixels, so it takes one weight per image: expected shape "
+                    f"(B,) (or (B, T) for sequences). Received: sample_weight.shape="
+                    f"{tuple(ops.shape(sample_weight))}. Per-pixel weights are taken by the "
+                    "per-pixel losses (CrossEntropyLoss, FocalLoss, CharbonnierLoss); `ignore_class` "
+                    "drops pixels from any segmentation loss."
+                )
+            # a weight map multiplies each pixel's term inside the function (Keras's per-pixel
+            # convention: the weighted terms are averaged over the pixels)
+            self._pixel_weights, sample_weight = sample_weight, None
+        try:
+            loss = super().__call__(y_true, y_pred, sample_weight=sample_weight)
+        finally:
+            self._pixel_weights = None
         if self.reduction not in (None, "none") and len(loss.shape) > 0:
             loss = ops.sum(loss)  # only an empty batch arrives here unreduced: its sum is 0
         return loss
 
+    @property
+    def takes_pixel_weights(self) -> bool:
+        """Whether `sample_weight` may be a per-pixel map (the function has `pixel_weights`)."""
+        return "pixel_weights" in getattr(self.fn, "function_only", ())
+
     def call(self, y_true, y_pred):
+        if self._pixel_weights is not None:
+            return self.fn(y_true, y_pred, pixel_weights=self._pixel_weights, **self.options)
         return self.fn(y_true, y_pred, **self.options)
 
     def get_config(self):
         return {**super().get_config(), **self.options}
+
+    def term_metrics(self) -> list:
+        """One `LossTerm` metric watching this loss (for `compile(metrics=...)`); sums give one per term."""
+        return [LossTerm(self, name=self.name)]
 
     def __add__(self, other):
         return WeightedSum([self, other])
@@ -73,6 +186,25 @@ class Loss(keras.losses.Loss):
     __rmul__ = __mul__
 
 
+def _is_pixel_map(sample_weight, y_pred) -> bool:
+    """A `sample_weight` with the spatial axes of `y_pred`: `(B, *spatial)` or `(B, *spatial, 1)`."""
+    rank = len(getattr(sample_weight, "shape", np.shape(sample_weight)))
+    return rank >= 3 and rank >= len(y_pred.shape) - 1
+
+
+def config_values(options: dict) -> dict:
+    """Options as `get_config` stores them: sequences become lists (JSON round-trips them so) and
+    numpy scalars Python numbers."""
+    out = {}
+    for name, value in options.items():
+        if isinstance(value, (tuple, list, np.ndarray)):
+            value = [v.item() if isinstance(v, np.generic) else v for v in value]
+        elif isinstance(value, np.generic):
+            value = value.item()
+        out[name] = value
+    return out
+
+
 def _resolve_term(term, index: int):
     if isinstance(term, (str, dict)):
         try:
@@ -88,6 +220,24 @@ def _resolve_term(term, index: int):
             f"callables `f(y_true, y_pred)`. Received item {index}: {term!r}"
         )
     return term
+
+
+def _deserialize_term(config, index: int):
+    """A saved term; a plain function that Keras cannot find gets an error saying how to register it."""
+    name = config.get("config") if isinstance(config, dict) else config
+    term, cause = None, None
+    try:
+        term = keras.losses.deserialize(config)
+    except (ValueError, TypeError) as error:
+        cause = error
+    if callable(term):
+        return term
+    raise ValueError(
+        f"Cannot load term {index} of a saved `WeightedSum`: {name!r} is not a loss Keras knows. "
+        "A plain Python function saves by name only; to load it, pass it with "
+        f"`keras.saving.load_model(..., custom_objects={{{name!r}: {name}}})` or decorate it with "
+        "`@keras.saving.register_keras_serializable()` before saving and loading."
+    ) from cause
 
 
 def _term_name(term) -> str:
@@ -196,7 +346,7 @@ class WeightedSum(Loss):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        config["losses"] = [keras.losses.deserialize(term) for term in config["losses"]]
+        config["losses"] = [_deserialize_term(term, index) for index, term in enumerate(config["losses"])]
         return cls(**config)
 
 
@@ -222,4 +372,4 @@ class LossTerm(keras.metrics.Mean):
 
     @classmethod
     def from_config(cls, config):
-        return cls(**{**config, "loss": keras.losses.deserialize(config["loss"])})
+        return cls(**{**config, "loss": _deserialize_term(config["loss"], 0)})

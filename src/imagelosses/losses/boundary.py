@@ -19,13 +19,12 @@ average and are left out of both terms. Works for 2D and 3D (the box is a cube).
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from keras import ops
 
+from imagelosses import _checks
+from imagelosses._reduce import sum_over
 from imagelosses._registry import register_loss
-from imagelosses._shapes import check_number
 from imagelosses.filters import _conv
 from imagelosses.losses import _labels
 from imagelosses.losses.base import Loss
@@ -33,16 +32,6 @@ from imagelosses.losses.base import Loss
 # The recipe's constants: peak weight and sharpness of w = 5 exp(-5 |a - 0.5|).
 BOUNDARY_PEAK = 5.0
 BOUNDARY_SHARPNESS = 5.0
-
-
-def _check_pool_size(pool_size) -> int:
-    if (isinstance(pool_size, bool) or not isinstance(pool_size, numbers.Integral)
-            or pool_size < 1 or pool_size % 2 == 0):
-        raise ValueError(
-            "Invalid value for argument `pool_size`. Expected an odd integer >= 1 (the window "
-            f"is centred on each pixel). Received: pool_size={pool_size!r}"
-        )
-    return int(pool_size)
 
 
 def _box_average(x, axes, size: int):
@@ -63,11 +52,12 @@ def boundary_weights(seg, pool_size: int, per_image: bool):
     weights = BOUNDARY_PEAK * ops.exp(-BOUNDARY_SHARPNESS * ops.abs(average - 0.5))
     weights = ops.max(weights, axis=-1, keepdims=True, initial=0.0) * seg.valid
     axes = seg.pixel_axes(per_image)
-    count = ops.sum(seg.valid, axis=axes, keepdims=True)
-    total = ops.sum(weights, axis=axes, keepdims=True)
+    count = sum_over(seg.valid, axis=axes, keepdims=True)
+    total = sum_over(weights, axis=axes, keepdims=True)
     return weights * count / ops.maximum(total, 1e-7)
 
 
+@_checks.options(pool_size=_checks.odd_integer, smooth=_checks.non_negative(), **_labels.LABEL_OPTIONS)
 def boundary_weighted_bce_dice_loss(y_true, y_pred, *, pool_size=11, smooth=1.0,
                                     ignore_class=None, class_weights=None, per_image=True,
                                     include_background=True, from_logits=False, data_format=None,
@@ -75,19 +65,13 @@ def boundary_weighted_bce_dice_loss(y_true, y_pred, *, pool_size=11, smooth=1.0,
     """Boundary-weighted cross-entropy plus Dice loss; see the module docstring.
 
     Args:
-        pool_size: odd side of the box window (11, the recipe's).
+        pool_size: odd side of the box window, centred on each pixel (11, the recipe's).
         smooth: Dice smoothing in numerator and denominator (1, the recipe's).
         class_weights: weights of the Dice class average (K >= 2).
-        ignore_class, per_image, include_background, from_logits, data_format, spatial_dims:
-            as in `imagelosses.losses.overlap`.
 
     Returns:
         float32 `(B,)` (`(B, T)` for sequences), >= 0.
     """
-    pool_size = _check_pool_size(pool_size)
-    smooth = check_number("smooth", smooth, minimum=0.0)
-    per_image = _labels.check_bool("per_image", per_image)
-    include_background = _labels.check_bool("include_background", include_background)
     seg = _labels.prepare(y_true, y_pred, from_logits=from_logits, ignore_class=ignore_class,
                           data_format=data_format, spatial_dims=spatial_dims)
     w = boundary_weights(seg, pool_size, per_image)
@@ -98,10 +82,10 @@ def boundary_weighted_bce_dice_loss(y_true, y_pred, *, pool_size=11, smooth=1.0,
     else:
         bce = -ops.sum(t * log_p, axis=-1, keepdims=True)
     axes = seg.pixel_axes(per_image)
-    weighted = ops.sum(w * bce, axis=axes)[..., 0] / ops.maximum(ops.sum(w, axis=axes)[..., 0], 1e-7)
+    weighted = sum_over(w * bce, axis=axes)[..., 0] / ops.maximum(sum_over(w, axis=axes)[..., 0], 1e-7)
     w2 = ops.square(w)
-    intersection = ops.sum(w2 * t * p, axis=axes)
-    denominator = ops.sum(w2 * t, axis=axes) + ops.sum(w2 * p, axis=axes)
+    intersection = sum_over(w2 * t * p, axis=axes)
+    denominator = sum_over(w2 * t, axis=axes) + sum_over(w2 * p, axis=axes)
     dice = (2.0 * intersection + smooth) / ops.maximum(denominator + smooth, 1e-7)
     dice_loss = _labels.class_average(1.0 - dice, seg, class_weights=class_weights,
                                       include_background=include_background)
@@ -109,14 +93,5 @@ def boundary_weighted_bce_dice_loss(y_true, y_pred, *, pool_size=11, smooth=1.0,
 
 
 @register_loss
-class BoundaryWeightedBCEDiceLoss(Loss):
-    """Loss class of `boundary_weighted_bce_dice_loss`; see it for every option."""
-
-    def __init__(self, pool_size=11, smooth=1.0, ignore_class=None, class_weights=None,
-                 per_image=True, include_background=True, from_logits=False, data_format=None,
-                 spatial_dims=None, **kwargs):
-        local = locals()
-        names = ("pool_size", "smooth", "ignore_class", "class_weights", "per_image",
-                 "include_background", "from_logits", "data_format", "spatial_dims")
-        super().__init__(boundary_weighted_bce_dice_loss,
-                         _labels.config_values({n: local[n] for n in names}), **kwargs)
+class BoundaryWeightedBCEDiceLoss(Loss, fn=boundary_weighted_bce_dice_loss):
+    """Boundary-weighted cross-entropy plus Dice loss, per image."""

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from keras import ops
 
+from imagelosses import _checks
 from imagelosses._registry import register_loss
-from imagelosses._shapes import check_choice, check_number, image_pair
+from imagelosses._shapes import image_pair
 from imagelosses.filters import _conv
 from imagelosses.filters.edges import gradient_magnitude, laplacian, sobel
 from imagelosses.losses.base import Loss
@@ -25,6 +26,13 @@ def _distance(difference, distance: str):
     return ops.square(difference) if distance == "mse" else ops.abs(difference)
 
 
+_MODE = {"mode": lambda name, value: _conv.check_mode(value) or value}
+
+
+@_checks.options(
+    distance=_checks.one_of(*DISTANCES), magnitude=_checks.flag, normalize=_checks.flag, **_MODE,
+    **_checks.LAYOUT
+)
 def sobel_loss(
     y_true,
     y_pred,
@@ -41,19 +49,18 @@ def sobel_loss(
     `mean over pixels, channels and components of distance(sobel(y_true) - sobel(y_pred))`.
 
     Args:
-        distance: "mse" (squared difference) or "mae" (absolute difference).
-        magnitude: compare gradient magnitudes (`imagelosses.filters.gradient_magnitude`)
-            instead of the signed components.
-        normalize: divide each image's compared maps by that image's largest gradient magnitude
-            (over pixels and channels, plus `NORMALIZE_EPSILON`) before comparing. This is the
-            recipe of the question that asked for this loss; the maximum is non-smooth (its
-            gradient flows through one pixel) and it usually trains worse than the plain loss.
-        mode, data_format, spatial_dims: as in `imagelosses.filters.sobel`.
+        distance: "mse" (squared difference, default) or "mae" (absolute difference).
+        magnitude: False (default) or True: compare gradient magnitudes
+            (`imagelosses.filters.gradient_magnitude`) instead of the signed components.
+        normalize: False (default) or True: divide each image's compared maps by that image's
+            largest gradient magnitude (over pixels and channels, plus `NORMALIZE_EPSILON`)
+            before comparing. This is the recipe of the question that asked for this loss; the
+            maximum is non-smooth (its gradient flows through one pixel) and it usually trains
+            worse than the plain loss.
 
     Returns:
         float32 `(B,)`, or `(B, T)` for sequences.
     """
-    check_choice("distance", distance, DISTANCES)
     y_true, y_pred, layout = image_pair(
         y_true, y_pred, data_format=data_format, spatial_dims=spatial_dims
     )
@@ -75,6 +82,7 @@ def sobel_loss(
     return layout.per_sample_mean(_distance(maps[0] - maps[1], distance))
 
 
+@_checks.options(distance=_checks.one_of(*DISTANCES), diagonals=_checks.flag, **_MODE, **_checks.LAYOUT)
 def laplacian_loss(
     y_true,
     y_pred,
@@ -88,12 +96,16 @@ def laplacian_loss(
     """Distance between the Laplacians of `y_true` and `y_pred`, one value per image.
 
     `mean over pixels and channels of distance(laplacian(y_true) - laplacian(y_pred))`, with the
-    options of `imagelosses.filters.laplacian` (`diagonals`, `mode`) and `distance` "mse"/"mae".
+    options of `imagelosses.filters.laplacian`.
+
+    Args:
+        distance: "mse" (squared difference, default) or "mae" (absolute difference).
+        diagonals: False (default): the 5-point (7-point in 3D) stencil; True: the stencil with
+            the diagonal neighbours (`imagelosses.filters.laplacian`).
 
     Returns:
         float32 `(B,)`, or `(B, T)` for sequences.
     """
-    check_choice("distance", distance, DISTANCES)
     y_true, y_pred, layout = image_pair(
         y_true, y_pred, data_format=data_format, spatial_dims=spatial_dims
     )
@@ -105,6 +117,7 @@ def laplacian_loss(
     return layout.per_sample_mean(_distance(difference, distance))
 
 
+@_checks.options(alpha=_checks.number(1.0), **_checks.LAYOUT)
 def gradient_difference_loss(y_true, y_pred, *, alpha=1.0, data_format=None, spatial_dims=None):
     """Gradient difference loss of Mathieu, Couprie and LeCun (ICLR 2016), one value per image.
 
@@ -114,12 +127,11 @@ def gradient_difference_loss(y_true, y_pred, *, alpha=1.0, data_format=None, spa
     over pixels; averaging instead makes the value independent of the image size.
 
     Args:
-        alpha: exponent, >= 1 (below 1 the gradient is infinite where the difference is 0).
+        alpha: exponent, >= 1 (default 1; below 1 the gradient is infinite where the difference is 0).
 
     Returns:
         float32 `(B,)`, or `(B, T)` for sequences.
     """
-    alpha = check_number("alpha", alpha, minimum=1.0)
     y_true, y_pred, layout = image_pair(
         y_true, y_pred, data_format=data_format, spatial_dims=spatial_dims
     )
@@ -139,31 +151,15 @@ def gradient_difference_loss(y_true, y_pred, *, alpha=1.0, data_format=None, spa
 
 
 @register_loss
-class SobelLoss(Loss):
-    """Loss class of `sobel_loss`; see it for every option."""
-
-    def __init__(self, distance="mse", magnitude=False, normalize=False, mode="reflect",
-                 data_format=None, spatial_dims=None, **kwargs):
-        options = dict(distance=distance, magnitude=magnitude, normalize=normalize, mode=mode,
-                       data_format=data_format, spatial_dims=spatial_dims)
-        super().__init__(sobel_loss, options, **kwargs)
+class SobelLoss(Loss, fn=sobel_loss):
+    """Distance between the Sobel responses of two images, per image."""
 
 
 @register_loss
-class LaplacianLoss(Loss):
-    """Loss class of `laplacian_loss`; see it for every option."""
-
-    def __init__(self, distance="mse", diagonals=False, mode="reflect", data_format=None,
-                 spatial_dims=None, **kwargs):
-        options = dict(distance=distance, diagonals=diagonals, mode=mode,
-                       data_format=data_format, spatial_dims=spatial_dims)
-        super().__init__(laplacian_loss, options, **kwargs)
+class LaplacianLoss(Loss, fn=laplacian_loss):
+    """Distance between the Laplacians of two images, per image."""
 
 
 @register_loss
-class GradientDifferenceLoss(Loss):
-    """Loss class of `gradient_difference_loss`; see it for every option."""
-
-    def __init__(self, alpha=1.0, data_format=None, spatial_dims=None, **kwargs):
-        options = dict(alpha=alpha, data_format=data_format, spatial_dims=spatial_dims)
-        super().__init__(gradient_difference_loss, options, **kwargs)
+class GradientDifferenceLoss(Loss, fn=gradient_difference_loss):
+    """Gradient difference loss (Mathieu, Couprie and LeCun 2016), per image."""

@@ -23,15 +23,16 @@ from __future__ import annotations
 import numpy as np
 from keras import ops
 
+from imagelosses import _checks
+from imagelosses._reduce import mean_over, sum_over
 from imagelosses._registry import register_loss
-from imagelosses._shapes import check_number, resolve_layout, to_float
+from imagelosses._shapes import resolve_layout, to_float
 from imagelosses.losses import _labels
 from imagelosses.losses.base import Loss
 
 
 def _split_weights(y_true, y_pred, weight_channel, pixel_weights, data_format, spatial_dims):
     """Labels and a channels_last `(..., 1)` weight map (or None)."""
-    _labels.check_bool("weight_channel", weight_channel)
     if not weight_channel and pixel_weights is None:
         return y_true, None
     y_pred = to_float(y_pred, "y_pred")
@@ -49,13 +50,25 @@ def _split_weights(y_true, y_pred, weight_channel, pixel_weights, data_format, s
         n = y_true.shape[axis]
         weights = ops.take(y_true, [n - 1], axis=axis)
         y_true = ops.take(y_true, list(range(n - 1)), axis=axis)
-    else:
-        weights = to_float(pixel_weights, "pixel_weights")
-        if len(weights.shape) == layout.rank - 1:
-            weights = ops.expand_dims(weights, axis)
+    if pixel_weights is not None:
+        pixel_map = pixel_weight_map(pixel_weights, layout)
+        weights = pixel_map if not weight_channel else weights * pixel_map
     if layout.data_format == "channels_first":
         weights = ops.moveaxis(weights, axis, -1)
     return y_true, weights
+
+
+def pixel_weight_map(pixel_weights, layout):
+    """A per-pixel weight map `(B, *spatial)` or `(B, *spatial, 1)` as `(..., 1)` in `layout`."""
+    weights = to_float(pixel_weights, "pixel_weights")
+    if len(weights.shape) == layout.rank - 1:
+        weights = ops.expand_dims(weights, layout.channel_axis)
+    if len(weights.shape) != layout.rank:
+        raise ValueError(
+            "Invalid shape for `pixel_weights` (a per-pixel `sample_weight`). Expected the label "
+            f"map's shape, (B, *spatial) or (B, *spatial, 1). Received: shape={tuple(weights.shape)}"
+        )
+    return weights
 
 
 def _class_weight_vector(seg, class_weights, include_background, alpha_factors=None):
@@ -77,10 +90,10 @@ def _reduce(term, seg, weights, per_image):
         term = term * weights[..., 0]
     axes = seg.pixel_axes(per_image)
     if not seg.masked:  # every pixel counts
-        return _labels.per_sample(ops.mean(term, axis=axes), seg, per_image)
+        return _labels.per_sample(mean_over(term, axis=axes), seg, per_image)
     valid = seg.valid[..., 0]
-    total = ops.sum(term * valid, axis=axes)
-    count = ops.sum(valid, axis=axes)
+    total = sum_over(term * valid, axis=axes)
+    count = sum_over(valid, axis=axes)
     return _labels.per_sample(total / ops.maximum(count, 1.0), seg, per_image)
 
 
@@ -97,8 +110,6 @@ def _focal_factor(base, gamma):
 def _pixel_loss(y_true, y_pred, gamma, alpha, class_weights, weight_channel, pixel_weights,
                 ignore_class, per_image, include_background, from_logits, data_format,
                 spatial_dims):
-    per_image = _labels.check_bool("per_image", per_image)
-    include_background = _labels.check_bool("include_background", include_background)
     y_true, weights = _split_weights(y_true, y_pred, weight_channel, pixel_weights, data_format,
                                      spatial_dims)
     seg = _labels.prepare(y_true, y_pred, from_logits=from_logits, ignore_class=ignore_class,
@@ -120,6 +131,11 @@ def _pixel_loss(y_true, y_pred, gamma, alpha, class_weights, weight_channel, pix
     return _reduce(term, seg, weights, per_image)
 
 
+_PIXEL_OPTIONS = dict(function_only=("pixel_weights",), weight_channel=_checks.flag,
+                      **_labels.LABEL_OPTIONS)
+
+
+@_checks.options(**_PIXEL_OPTIONS)
 def cross_entropy_loss(y_true, y_pred, *, class_weights=None, weight_channel=False,
                        pixel_weights=None, ignore_class=None, per_image=True,
                        include_background=True, from_logits=False, data_format=None,
@@ -133,6 +149,16 @@ def cross_entropy_loss(y_true, y_pred, *, class_weights=None, weight_channel=Fal
     Without weights, equals `keras.losses.SparseCategoricalCrossentropy` /
     `CategoricalCrossentropy` / `BinaryCrossentropy` averaged over each image's pixels.
 
+    Args:
+        class_weights: None or non-negative numbers: one per class for K >= 2, two
+            (`[background, foreground]`) for K = 1. Each pixel's term is multiplied by the weight
+            of its class.
+        weight_channel: False (default) or True: `y_true` carries one extra last channel holding
+            a per-pixel weight map (how a loss class gets a weight map through Keras).
+        pixel_weights: None or a tensor of the label map's shape `(B, *spatial)` or
+            `(B, *spatial, 1)` multiplying each pixel's term (function only; a loss class takes
+            the same map as a per-pixel `sample_weight`).
+
     Returns:
         float32 `(B,)` (`(B, T)` for sequences), >= 0.
     """
@@ -141,6 +167,11 @@ def cross_entropy_loss(y_true, y_pred, *, class_weights=None, weight_channel=Fal
                        spatial_dims)
 
 
+def _focal_alpha(name, value):
+    return None if value is None else _checks.real(name, value, minimum=0.0, maximum=1.0)
+
+
+@_checks.options(gamma=_checks.non_negative(), alpha=_focal_alpha, **_PIXEL_OPTIONS)
 def focal_loss(y_true, y_pred, *, gamma=2.0, alpha=None, class_weights=None,
                weight_channel=False, pixel_weights=None, ignore_class=None, per_image=True,
                include_background=True, from_logits=False, data_format=None, spatial_dims=None):
@@ -157,6 +188,14 @@ def focal_loss(y_true, y_pred, *, gamma=2.0, alpha=None, class_weights=None,
             K >= 2, `1 - alpha` on class 0 and `alpha` on the others (MONAI's softmax rule).
             Keras's `CategoricalFocalCrossentropy` multiplies every class by `alpha` instead
             (a plain scale).
+        class_weights: None or non-negative numbers: one per class for K >= 2, two
+            (`[background, foreground]`) for K = 1. Each pixel's term is multiplied by the weight
+            of its class.
+        weight_channel: False (default) or True: `y_true` carries one extra last channel holding
+            a per-pixel weight map (how a loss class gets a weight map through Keras).
+        pixel_weights: None or a tensor of the label map's shape `(B, *spatial)` or
+            `(B, *spatial, 1)` multiplying each pixel's term (function only; a loss class takes
+            the same map as a per-pixel `sample_weight`).
 
     The paper normalises the sum by the number of foreground anchors; a dense prediction is
     averaged over its pixels here, as Keras and MONAI do. MONAI's softmax focal loss with
@@ -167,42 +206,16 @@ def focal_loss(y_true, y_pred, *, gamma=2.0, alpha=None, class_weights=None,
     Returns:
         float32 `(B,)` (`(B, T)` for sequences), >= 0.
     """
-    gamma = check_number("gamma", gamma, minimum=0.0)
-    if alpha is not None:
-        alpha = check_number("alpha", alpha, minimum=0.0)
-        if alpha > 1.0:
-            raise ValueError(
-                f"Invalid value for argument `alpha`. Expected None or a number in [0, 1]. "
-                f"Received: alpha={alpha!r}"
-            )
     return _pixel_loss(y_true, y_pred, gamma, alpha, class_weights, weight_channel, pixel_weights,
                        ignore_class, per_image, include_background, from_logits, data_format,
                        spatial_dims)
 
 
-_COMMON = ("class_weights", "weight_channel", "ignore_class", "per_image", "include_background",
-           "from_logits", "data_format", "spatial_dims")
+@register_loss
+class CrossEntropyLoss(Loss, fn=cross_entropy_loss):
+    """Binary or categorical cross-entropy per image; per-pixel weights via `weight_channel=True`."""
 
 
 @register_loss
-class CrossEntropyLoss(Loss):
-    """Loss class of `cross_entropy_loss` (per-pixel weights via `weight_channel=True`)."""
-
-    def __init__(self, class_weights=None, weight_channel=False, ignore_class=None, per_image=True,
-                 include_background=True, from_logits=False, data_format=None, spatial_dims=None,
-                 **kwargs):
-        local = locals()
-        options = _labels.config_values({name: local[name] for name in _COMMON})
-        super().__init__(cross_entropy_loss, options, **kwargs)
-
-
-@register_loss
-class FocalLoss(Loss):
-    """Loss class of `focal_loss` (per-pixel weights via `weight_channel=True`)."""
-
-    def __init__(self, gamma=2.0, alpha=None, class_weights=None, weight_channel=False,
-                 ignore_class=None, per_image=True, include_background=True, from_logits=False,
-                 data_format=None, spatial_dims=None, **kwargs):
-        local = locals()
-        options = _labels.config_values({name: local[name] for name in ("gamma", "alpha", *_COMMON)})
-        super().__init__(focal_loss, options, **kwargs)
+class FocalLoss(Loss, fn=focal_loss):
+    """Focal loss per image (Lin et al. 2017); per-pixel weights via `weight_channel=True`."""

@@ -23,8 +23,9 @@ from __future__ import annotations
 import numpy as np
 from keras import ops
 
+from imagelosses import _checks
+from imagelosses._reduce import sum_over
 from imagelosses._registry import register_loss
-from imagelosses._shapes import check_choice
 from imagelosses.losses import _labels
 from imagelosses.losses.base import Loss
 
@@ -76,14 +77,10 @@ def lovasz_per_class(errors, fg, valid, relu=False):
     if relu:
         errors_sorted = ops.relu(errors_sorted)
     counted = ops.where(valid_sorted > 0, errors_sorted, 0.0)
-    return ops.sum(counted * grad, axis=-1), ops.cast(ops.squeeze(total, -1) > 0, "float32")
+    return sum_over(counted * grad, axis=-1), ops.cast(ops.squeeze(total, -1) > 0, "float32")
 
 
-def _check_common(per_image, include_background):
-    return (_labels.check_bool("per_image", per_image),
-            _labels.check_bool("include_background", include_background))
-
-
+@_checks.options(classes=_checks.one_of(*CLASSES), **_labels.LABEL_OPTIONS)
 def lovasz_softmax_loss(y_true, y_pred, *, classes="present", ignore_class=None,
                         class_weights=None, per_image=True, include_background=True,
                         from_logits=False, data_format=None, spatial_dims=None):
@@ -96,14 +93,10 @@ def lovasz_softmax_loss(y_true, y_pred, *, classes="present", ignore_class=None,
         classes: "present" averages over the classes present in the labels of the image (of
             the batch with `per_image=False`), Berman's default; "all" over every class (an
             absent class then costs its largest predicted probability).
-        ignore_class, class_weights, per_image, include_background, from_logits, data_format,
-            spatial_dims: as in `imagelosses.losses.overlap`.
 
     Returns:
         float32 `(B,)` (`(B, T)` for sequences), in [0, 1].
     """
-    check_choice("classes", classes, CLASSES)
-    per_image, include_background = _check_common(per_image, include_background)
     seg = _labels.prepare(y_true, y_pred, from_logits=from_logits, ignore_class=ignore_class,
                           data_format=data_format, spatial_dims=spatial_dims)
     fg = _flatten(seg.target, seg, per_image)
@@ -115,6 +108,7 @@ def lovasz_softmax_loss(y_true, y_pred, *, classes="present", ignore_class=None,
     return _unflatten(value, seg, per_image, seg.valid)
 
 
+@_checks.options(**_labels.LABEL_OPTIONS)
 def lovasz_hinge_loss(y_true, y_pred, *, ignore_class=None, class_weights=None, per_image=True,
                       include_background=True, from_logits=True, data_format=None,
                       spatial_dims=None):
@@ -129,7 +123,6 @@ def lovasz_hinge_loss(y_true, y_pred, *, ignore_class=None, class_weights=None, 
     Returns:
         float32 `(B,)` (`(B, T)` for sequences), >= 0.
     """
-    per_image, include_background = _check_common(per_image, include_background)
     seg = _labels.prepare(y_true, y_pred, from_logits=from_logits, ignore_class=ignore_class,
                           data_format=data_format, spatial_dims=spatial_dims, activate=False)
     scores = seg.pred
@@ -144,29 +137,11 @@ def lovasz_hinge_loss(y_true, y_pred, *, ignore_class=None, class_weights=None, 
     return _unflatten(value, seg, per_image, seg.valid)
 
 
-_COMMON = ("ignore_class", "class_weights", "per_image", "include_background", "from_logits",
-           "data_format", "spatial_dims")
+@register_loss
+class LovaszSoftmaxLoss(Loss, fn=lovasz_softmax_loss):
+    """Lovasz-softmax loss, the Lovasz extension of the Jaccard loss (Berman et al. 2018)."""
 
 
 @register_loss
-class LovaszSoftmaxLoss(Loss):
-    """Loss class of `lovasz_softmax_loss`; see it for every option."""
-
-    def __init__(self, classes="present", ignore_class=None, class_weights=None, per_image=True,
-                 include_background=True, from_logits=False, data_format=None, spatial_dims=None,
-                 **kwargs):
-        local = locals()
-        options = _labels.config_values({n: local[n] for n in ("classes", *_COMMON)})
-        super().__init__(lovasz_softmax_loss, options, **kwargs)
-
-
-@register_loss
-class LovaszHingeLoss(Loss):
-    """Loss class of `lovasz_hinge_loss`; see it for every option."""
-
-    def __init__(self, ignore_class=None, class_weights=None, per_image=True,
-                 include_background=True, from_logits=True, data_format=None, spatial_dims=None,
-                 **kwargs):
-        local = locals()
-        options = _labels.config_values({n: local[n] for n in _COMMON})
-        super().__init__(lovasz_hinge_loss, options, **kwargs)
+class LovaszHingeLoss(Loss, fn=lovasz_hinge_loss):
+    """Lovasz hinge loss on logits, binary or one-vs-rest (Berman et al. 2018)."""

@@ -26,8 +26,8 @@ from __future__ import annotations
 import numpy as np
 from keras import ops
 
+from imagelosses import _checks
 from imagelosses._registry import register_loss
-from imagelosses._shapes import check_number
 from imagelosses.losses import _labels
 from imagelosses.losses._counts import pixel_sum, soft_counts
 from imagelosses.losses.base import Loss
@@ -57,6 +57,9 @@ def _finish(per_class, seg, per_image, class_weights, include_background):
     return _labels.per_sample(value, seg, per_image)
 
 
+@_checks.options(
+    smooth=_checks.non_negative(), squared=_checks.flag, log=_checks.flag, **_labels.LABEL_OPTIONS
+)
 def dice_loss(y_true, y_pred, *, smooth=1.0, squared=False, log=False, ignore_class=None,
               class_weights=None, per_image=True, include_background=True, from_logits=False,
               data_format=None, spatial_dims=None):
@@ -70,9 +73,8 @@ def dice_loss(y_true, y_pred, *, smooth=1.0, squared=False, log=False, ignore_cl
 
     Args:
         smooth: >= 0, added to numerator and denominator (default 1).
-        squared, log: as above.
-        ignore_class, class_weights, per_image, include_background, from_logits, data_format,
-            spatial_dims: see the module docstring and `imagelosses.losses._labels`.
+        squared: False (default) or True: the squared denominator above.
+        log: False (default) or True: `-log(dice)` per class instead of `1 - dice`.
 
     Returns:
         float32 `(B,)` (`(B, T)` for sequences), in [0, 1] (`log=False`).
@@ -81,9 +83,6 @@ def dice_loss(y_true, y_pred, *, smooth=1.0, squared=False, log=False, ignore_cl
     classes), and `keras.losses.Dice(axis=spatial+channel)` for K = 1 when `smooth=0`, up to
     Keras's epsilon.
     """
-    smooth = check_number("smooth", smooth, minimum=0.0)
-    _labels.check_bool("squared", squared)
-    _labels.check_bool("log", log)
     options = dict(ignore_class=ignore_class, per_image=per_image, from_logits=from_logits,
                    include_background=include_background, data_format=data_format,
                    spatial_dims=spatial_dims)
@@ -99,18 +98,21 @@ def dice_loss(y_true, y_pred, *, smooth=1.0, squared=False, log=False, ignore_cl
     return _finish(per_class, seg, per_image, class_weights, include_background)
 
 
+@_checks.options(smooth=_checks.non_negative(), **_labels.LABEL_OPTIONS)
 def jaccard_loss(y_true, y_pred, *, smooth=1.0, ignore_class=None, class_weights=None,
                  per_image=True, include_background=True, from_logits=False, data_format=None,
                  spatial_dims=None):
     """Soft Jaccard (IoU) loss: `1 - (tp + smooth) / (tp + fp + fn + smooth)` per class.
 
-    Other options and the return value as in `dice_loss`. MONAI's `DiceLoss(jaccard=True)`
-    computes `1 - (2 tp + s_nr) / (2 (tp + fp + fn) + s_dr)`: the same value with `smooth = s/2`.
+    MONAI's `DiceLoss(jaccard=True)` computes `1 - (2 tp + s_nr) / (2 (tp + fp + fn) + s_dr)`:
+    the same value with `smooth = s/2`.
+
+    Args:
+        smooth: >= 0, added to numerator and denominator (default 1).
 
     Returns:
         float32 `(B,)` (`(B, T)` for sequences), in [0, 1].
     """
-    smooth = check_number("smooth", smooth, minimum=0.0)
     options = dict(ignore_class=ignore_class, per_image=per_image, from_logits=from_logits,
                    include_background=include_background, data_format=data_format,
                    spatial_dims=spatial_dims)
@@ -125,6 +127,19 @@ def _tversky_index(seg, per_image, alpha, beta, smooth):
     return _ratio(c.tp + smooth, c.tp + alpha * c.fp + beta * c.fn + smooth)
 
 
+def _tversky_weights(options):
+    if options["alpha"] == 0.0 and options["beta"] == 0.0:
+        raise ValueError(
+            "Invalid values for arguments `alpha` and `beta`. Expected at least one of them > 0 "
+            "(with both 0 the index is 1 and the loss 0 whatever the prediction). "
+            f"Received: alpha={options['alpha']}, beta={options['beta']}"
+        )
+
+
+@_checks.options(
+    combined=_tversky_weights, alpha=_checks.non_negative(), beta=_checks.non_negative(),
+    smooth=_checks.non_negative(), **_labels.LABEL_OPTIONS
+)
 def tversky_loss(y_true, y_pred, *, alpha=0.5, beta=0.5, smooth=1.0, ignore_class=None,
                  class_weights=None, per_image=True, include_background=True, from_logits=False,
                  data_format=None, spatial_dims=None):
@@ -135,14 +150,15 @@ def tversky_loss(y_true, y_pred, *, alpha=0.5, beta=0.5, smooth=1.0, ignore_clas
     multiplies `sum(y_true * (1 - y_pred))`, the false negatives), so `Tversky(alpha=a, beta=b)`
     there equals `tversky_loss(alpha=b, beta=a, smooth=0)` here. `alpha = beta = 0.5` is Dice.
 
-    Other options as in `dice_loss`.
+    Args:
+        alpha: >= 0, the weight of the false positives (default 0.5).
+        beta: >= 0, the weight of the false negatives (default 0.5); `alpha` and `beta` are not
+            both 0.
+        smooth: >= 0, added to numerator and denominator (default 1).
 
     Returns:
         float32 `(B,)` (`(B, T)` for sequences), in [0, 1] for `alpha, beta > 0`.
     """
-    alpha = check_number("alpha", alpha, minimum=0.0)
-    beta = check_number("beta", beta, minimum=0.0)
-    smooth = check_number("smooth", smooth, minimum=0.0)
     options = dict(ignore_class=ignore_class, per_image=per_image, from_logits=from_logits,
                    include_background=include_background, data_format=data_format,
                    spatial_dims=spatial_dims)
@@ -151,6 +167,10 @@ def tversky_loss(y_true, y_pred, *, alpha=0.5, beta=0.5, smooth=1.0, ignore_clas
     return _finish(per_class, seg, per_image, class_weights, include_background)
 
 
+@_checks.options(
+    combined=_tversky_weights, alpha=_checks.non_negative(), beta=_checks.non_negative(),
+    gamma=_checks.positive(), smooth=_checks.non_negative(), **_labels.LABEL_OPTIONS
+)
 def focal_tversky_loss(y_true, y_pred, *, alpha=0.3, beta=0.7, gamma=0.75, smooth=1.0,
                        ignore_class=None, class_weights=None, per_image=True,
                        include_background=True, from_logits=False, data_format=None,
@@ -163,13 +183,15 @@ def focal_tversky_loss(y_true, y_pred, *, alpha=0.3, beta=0.7, gamma=0.75, smoot
     `beta = 0.7`) are that setting. For `gamma < 1` the gradient of `x ** gamma` is infinite at
     `x = 0` (a perfect prediction): there the loss is 0 with zero gradient.
 
+    Args:
+        alpha: >= 0, the weight of the false positives (default 0.3).
+        beta: >= 0, the weight of the false negatives (default 0.7); not both 0.
+        gamma: > 0, the exponent (default 0.75).
+        smooth: >= 0, added to numerator and denominator (default 1).
+
     Returns:
         float32 `(B,)` (`(B, T)`), in [0, 1].
     """
-    alpha = check_number("alpha", alpha, minimum=0.0)
-    beta = check_number("beta", beta, minimum=0.0)
-    gamma = check_number("gamma", gamma, minimum=0.0, exclusive=True)
-    smooth = check_number("smooth", smooth, minimum=0.0)
     options = dict(ignore_class=ignore_class, per_image=per_image, from_logits=from_logits,
                    include_background=include_background, data_format=data_format,
                    spatial_dims=spatial_dims)
@@ -181,6 +203,7 @@ def focal_tversky_loss(y_true, y_pred, *, alpha=0.3, beta=0.7, gamma=0.75, smoot
     return _finish(per_class, seg, per_image, class_weights, include_background)
 
 
+@_checks.options(smooth=_checks.non_negative(), **_labels.LABEL_OPTIONS)
 def generalized_dice_loss(y_true, y_pred, *, smooth=1e-5, ignore_class=None, class_weights=None,
                           per_image=True, include_background=True, from_logits=False,
                           data_format=None, spatial_dims=None):
@@ -202,11 +225,9 @@ def generalized_dice_loss(y_true, y_pred, *, smooth=1e-5, ignore_class=None, cla
     Returns:
         float32 `(B,)` (`(B, T)`), in [0, 1].
     """
-    smooth = check_number("smooth", smooth, minimum=0.0)
     options = dict(ignore_class=ignore_class, per_image=per_image, from_logits=from_logits,
                    include_background=include_background, data_format=data_format,
                    spatial_dims=spatial_dims)
-    include_background = _labels.check_bool("include_background", include_background)
     seg, per_image = _prepare(y_true, y_pred, options)
     k = seg.num_classes
     counted = seg.class_mask.copy()
@@ -227,60 +248,26 @@ def generalized_dice_loss(y_true, y_pred, *, smooth=1e-5, ignore_class=None, cla
     return _labels.per_sample(1.0 - _ratio(numerator, denominator), seg, per_image)
 
 
-_COMMON = ("ignore_class", "class_weights", "per_image", "include_background", "from_logits",
-           "data_format", "spatial_dims")
-
-
-def _options(local: dict, names) -> dict:
-    return _labels.config_values({name: local[name] for name in (*names, *_COMMON)})
+@register_loss
+class DiceLoss(Loss, fn=dice_loss):
+    """Soft Dice loss, per image and class (Milletari et al. 2016)."""
 
 
 @register_loss
-class DiceLoss(Loss):
-    """Loss class of `dice_loss`; see it for every option."""
-
-    def __init__(self, smooth=1.0, squared=False, log=False, ignore_class=None, class_weights=None,
-                 per_image=True, include_background=True, from_logits=False, data_format=None,
-                 spatial_dims=None, **kwargs):
-        super().__init__(dice_loss, _options(locals(), ("smooth", "squared", "log")), **kwargs)
+class GeneralizedDiceLoss(Loss, fn=generalized_dice_loss):
+    """Generalized Dice loss with inverse squared class volumes as weights (Sudre et al. 2017)."""
 
 
 @register_loss
-class GeneralizedDiceLoss(Loss):
-    """Loss class of `generalized_dice_loss`; see it for every option."""
-
-    def __init__(self, smooth=1e-5, ignore_class=None, class_weights=None, per_image=True,
-                 include_background=True, from_logits=False, data_format=None, spatial_dims=None,
-                 **kwargs):
-        super().__init__(generalized_dice_loss, _options(locals(), ("smooth",)), **kwargs)
+class JaccardLoss(Loss, fn=jaccard_loss):
+    """Soft Jaccard (IoU) loss, per image and class."""
 
 
 @register_loss
-class JaccardLoss(Loss):
-    """Loss class of `jaccard_loss`; see it for every option."""
-
-    def __init__(self, smooth=1.0, ignore_class=None, class_weights=None, per_image=True,
-                 include_background=True, from_logits=False, data_format=None, spatial_dims=None,
-                 **kwargs):
-        super().__init__(jaccard_loss, _options(locals(), ("smooth",)), **kwargs)
+class TverskyLoss(Loss, fn=tversky_loss):
+    """Tversky loss: Dice with separate weights on false positives and negatives (Salehi et al. 2017)."""
 
 
 @register_loss
-class TverskyLoss(Loss):
-    """Loss class of `tversky_loss`; see it for every option."""
-
-    def __init__(self, alpha=0.5, beta=0.5, smooth=1.0, ignore_class=None, class_weights=None,
-                 per_image=True, include_background=True, from_logits=False, data_format=None,
-                 spatial_dims=None, **kwargs):
-        super().__init__(tversky_loss, _options(locals(), ("alpha", "beta", "smooth")), **kwargs)
-
-
-@register_loss
-class FocalTverskyLoss(Loss):
-    """Loss class of `focal_tversky_loss`; see it for every option."""
-
-    def __init__(self, alpha=0.3, beta=0.7, gamma=0.75, smooth=1.0, ignore_class=None,
-                 class_weights=None, per_image=True, include_background=True, from_logits=False,
-                 data_format=None, spatial_dims=None, **kwargs):
-        super().__init__(focal_tversky_loss,
-                         _options(locals(), ("alpha", "beta", "gamma", "smooth")), **kwargs)
+class FocalTverskyLoss(Loss, fn=focal_tversky_loss):
+    """Focal Tversky loss: the Tversky loss to a power (Abraham and Khan 2019)."""

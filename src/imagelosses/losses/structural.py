@@ -11,14 +11,18 @@ from __future__ import annotations
 
 from keras import ops
 
+from imagelosses import _checks
 from imagelosses._registry import register_loss
-from imagelosses._shapes import check_number, image_pair
+from imagelosses._shapes import image_pair
 from imagelosses.filters import _conv
 from imagelosses.filters.smoothing import gaussian_blur
 from imagelosses.losses.base import Loss
+from imagelosses.losses.focal import pixel_weight_map
 from imagelosses.structural.psnr import psnr
 from imagelosses.structural.ssim import (
+    MS_SSIM_OPTIONS,
     MS_SSIM_POWER_FACTORS,
+    SSIM_OPTIONS,
     check_power_factors,
     ms_ssim,
     ms_ssim_min_size,
@@ -26,6 +30,7 @@ from imagelosses.structural.ssim import (
 )
 
 
+@_checks.options(**SSIM_OPTIONS)
 def ssim_loss(
     y_true, y_pred, *, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03,
     data_format=None, spatial_dims=None,
@@ -41,6 +46,7 @@ def ssim_loss(
     )
 
 
+@_checks.options(**MS_SSIM_OPTIONS)
 def ms_ssim_loss(
     y_true, y_pred, *, max_val=1.0, power_factors=MS_SSIM_POWER_FACTORS, filter_size=11,
     filter_sigma=1.5, k1=0.01, k2=0.03, data_format=None, spatial_dims=None,
@@ -56,6 +62,7 @@ def ms_ssim_loss(
     )
 
 
+@_checks.options(alpha=_checks.number(0.0, 1.0), **MS_SSIM_OPTIONS)
 def ms_ssim_l1_loss(
     y_true, y_pred, *, alpha=0.84, max_val=1.0, power_factors=MS_SSIM_POWER_FACTORS,
     filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03, data_format=None, spatial_dims=None,
@@ -74,7 +81,6 @@ def ms_ssim_l1_loss(
 
     Args:
         alpha: weight of the MS-SSIM term, in [0, 1] (the paper's 0.84).
-        Everything else: as `ms_ssim`.
 
     Returns:
         float32 `(B,)`, or `(B, T)` for sequences, >= 0.
@@ -83,11 +89,6 @@ def ms_ssim_l1_loss(
         Zhao, Gallo, Frosio, Kautz, "Loss Functions for Image Restoration with Neural Networks",
         IEEE TCI 3(1), 2017.
     """
-    alpha = check_number("alpha", alpha, minimum=0.0)
-    if alpha > 1.0:
-        raise ValueError(
-            f"Invalid value for argument `alpha`. Expected a number in [0, 1]. Received: alpha={alpha!r}"
-        )
     scales = len(check_power_factors(power_factors))
     similarity = ms_ssim_loss(
         y_true, y_pred, max_val=max_val, power_factors=power_factors, filter_size=filter_size,
@@ -107,7 +108,10 @@ def ms_ssim_l1_loss(
 CHARBONNIER_EPSILON = 1e-3
 
 
-def charbonnier_loss(y_true, y_pred, *, epsilon=CHARBONNIER_EPSILON, data_format=None, spatial_dims=None):
+@_checks.options(epsilon=_checks.positive(), function_only=("pixel_weights",), **_checks.LAYOUT)
+def charbonnier_loss(
+    y_true, y_pred, *, epsilon=CHARBONNIER_EPSILON, pixel_weights=None, data_format=None, spatial_dims=None
+):
     """Charbonnier penalty, a smooth L1: `mean over pixels and channels of sqrt(d**2 + epsilon**2)`.
 
     `d = y_true - y_pred`. The value for identical images is `epsilon`, not 0; the gradient is
@@ -115,6 +119,9 @@ def charbonnier_loss(y_true, y_pred, *, epsilon=CHARBONNIER_EPSILON, data_format
 
     Args:
         epsilon: smoothing, > 0, in the images' units.
+        pixel_weights: None or a weight map `(B, *spatial)` or `(B, *spatial, 1)` multiplying
+            each pixel's penalty before the mean (function only; `CharbonnierLoss` takes the same
+            map as a per-pixel `sample_weight`, as Keras's pixel losses do).
 
     Returns:
         float32 `(B,)`, or `(B, T)` for sequences, >= epsilon.
@@ -123,11 +130,14 @@ def charbonnier_loss(y_true, y_pred, *, epsilon=CHARBONNIER_EPSILON, data_format
         Charbonnier, Blanc-Feraud, Aubert, Barlaud, "Two deterministic half-quadratic
         regularization algorithms for computed imaging", ICIP 1994; Lai et al., LapSRN, CVPR 2017.
     """
-    epsilon = check_number("epsilon", epsilon, minimum=0.0, exclusive=True)
     y_true, y_pred, layout = image_pair(y_true, y_pred, data_format=data_format, spatial_dims=spatial_dims)
-    return layout.per_sample_mean(ops.sqrt(ops.square(y_true - y_pred) + epsilon**2))
+    penalty = ops.sqrt(ops.square(y_true - y_pred) + epsilon**2)
+    if pixel_weights is not None:
+        penalty = penalty * pixel_weight_map(pixel_weights, layout)
+    return layout.per_sample_mean(penalty)
 
 
+@_checks.options(**_checks.LAYOUT)
 def total_variation_loss(y_true, y_pred, *, data_format=None, spatial_dims=None):
     """Anisotropic total variation of `y_pred`: the sum of absolute forward differences.
 
@@ -155,6 +165,7 @@ def total_variation_loss(y_true, y_pred, *, data_format=None, spatial_dims=None)
     return total
 
 
+@_checks.options(max_val=_checks.positive(), **_checks.LAYOUT)
 def psnr_loss(y_true, y_pred, *, max_val=1.0, data_format=None, spatial_dims=None):
     """`-psnr(y_true, y_pred)` in decibels; -100 for identical images (the documented MSE floor).
 
@@ -165,62 +176,30 @@ def psnr_loss(y_true, y_pred, *, max_val=1.0, data_format=None, spatial_dims=Non
 
 
 @register_loss
-class SSIMLoss(Loss):
-    """Loss class of `ssim_loss` (`1 - SSIM`); see `imagelosses.ssim` for every option."""
-
-    def __init__(self, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03,
-                 data_format=None, spatial_dims=None, **kwargs):
-        options = dict(max_val=max_val, filter_size=filter_size, filter_sigma=filter_sigma, k1=k1,
-                       k2=k2, data_format=data_format, spatial_dims=spatial_dims)
-        super().__init__(ssim_loss, options, **kwargs)
+class SSIMLoss(Loss, fn=ssim_loss):
+    """`1 - SSIM` per image (`imagelosses.ssim`)."""
 
 
 @register_loss
-class MSSSIMLoss(Loss):
-    """Loss class of `ms_ssim_loss` (`1 - MS-SSIM`); see `imagelosses.ms_ssim` for every option."""
-
-    def __init__(self, max_val=1.0, power_factors=MS_SSIM_POWER_FACTORS, filter_size=11,
-                 filter_sigma=1.5, k1=0.01, k2=0.03, data_format=None, spatial_dims=None, **kwargs):
-        options = dict(max_val=max_val, power_factors=list(power_factors), filter_size=filter_size,
-                       filter_sigma=filter_sigma, k1=k1, k2=k2, data_format=data_format,
-                       spatial_dims=spatial_dims)
-        super().__init__(ms_ssim_loss, options, **kwargs)
+class MSSSIMLoss(Loss, fn=ms_ssim_loss):
+    """`1 - MS-SSIM` per image (`imagelosses.ms_ssim`)."""
 
 
 @register_loss
-class MSSSIML1Loss(Loss):
-    """Loss class of `ms_ssim_l1_loss` (Zhao et al. 2017's mix); see it for every option."""
-
-    def __init__(self, alpha=0.84, max_val=1.0, power_factors=MS_SSIM_POWER_FACTORS, filter_size=11,
-                 filter_sigma=1.5, k1=0.01, k2=0.03, data_format=None, spatial_dims=None, **kwargs):
-        options = dict(alpha=alpha, max_val=max_val, power_factors=list(power_factors),
-                       filter_size=filter_size, filter_sigma=filter_sigma, k1=k1, k2=k2,
-                       data_format=data_format, spatial_dims=spatial_dims)
-        super().__init__(ms_ssim_l1_loss, options, **kwargs)
+class MSSSIML1Loss(Loss, fn=ms_ssim_l1_loss):
+    """The MS-SSIM + Gaussian-weighted L1 mix of Zhao et al. (2017), per image."""
 
 
 @register_loss
-class CharbonnierLoss(Loss):
-    """Loss class of `charbonnier_loss`; see it for every option."""
-
-    def __init__(self, epsilon=CHARBONNIER_EPSILON, data_format=None, spatial_dims=None, **kwargs):
-        options = dict(epsilon=epsilon, data_format=data_format, spatial_dims=spatial_dims)
-        super().__init__(charbonnier_loss, options, **kwargs)
+class CharbonnierLoss(Loss, fn=charbonnier_loss):
+    """Charbonnier penalty (a smooth L1), per image."""
 
 
 @register_loss
-class TotalVariationLoss(Loss):
-    """Loss class of `total_variation_loss`: the total variation of `y_pred` (`y_true` ignored)."""
-
-    def __init__(self, data_format=None, spatial_dims=None, **kwargs):
-        options = dict(data_format=data_format, spatial_dims=spatial_dims)
-        super().__init__(total_variation_loss, options, **kwargs)
+class TotalVariationLoss(Loss, fn=total_variation_loss):
+    """Anisotropic total variation of `y_pred` per image (`y_true` fixes only the shape)."""
 
 
 @register_loss
-class PSNRLoss(Loss):
-    """Loss class of `psnr_loss` (`-PSNR`); see `imagelosses.psnr`."""
-
-    def __init__(self, max_val=1.0, data_format=None, spatial_dims=None, **kwargs):
-        options = dict(max_val=max_val, data_format=data_format, spatial_dims=spatial_dims)
-        super().__init__(psnr_loss, options, **kwargs)
+class PSNRLoss(Loss, fn=psnr_loss):
+    """`-PSNR` in decibels per image (`imagelosses.psnr`)."""

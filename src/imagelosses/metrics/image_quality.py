@@ -9,22 +9,50 @@ Each metric computes one value per image with its function (`imagelosses.ssim`, 
 
 from __future__ import annotations
 
+import inspect
+
 import keras
 from keras import ops
 
+from imagelosses import _checks
 from imagelosses._registry import register_metric
+from imagelosses.losses.base import _resolved, config_values
 from imagelosses.structural.psnr import psnr
-from imagelosses.structural.ssim import MS_SSIM_POWER_FACTORS, ms_ssim, ssim
+from imagelosses.structural.ssim import ms_ssim, ssim
 
 
 class _PerImageMean(keras.metrics.Mean):
-    """A running weighted mean of `fn(y_true, y_pred, **options)` over every image seen."""
+    """A running weighted mean of `fn(y_true, y_pred, **options)` over every image seen.
+
+    Derived from its function like the losses: `class SSIM(_PerImageMean, fn=ssim, name="ssim")`
+    takes exactly the function's options (checked at construction, `data_format` resolved).
+    """
 
     fn = None
 
+    def __init_subclass__(cls, fn=None, name=None, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if fn is None:
+            return
+        cls.fn = staticmethod(fn)
+        params = list(_checks.keyword_options(fn).values())
+        keras_params = [
+            inspect.Parameter("name", inspect.Parameter.KEYWORD_ONLY, default=name),
+            inspect.Parameter("dtype", inspect.Parameter.KEYWORD_ONLY, default=None),
+        ]
+
+        def __init__(self, *, name=name, dtype=None, **options):
+            _PerImageMean.__init__(self, name=name, dtype=dtype, **options)
+
+        __init__.__signature__ = inspect.Signature(
+            [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD), *params, *keras_params]
+        )
+        __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+        cls.__init__ = __init__
+
     def __init__(self, name=None, dtype=None, **options):
         super().__init__(name=name, dtype=dtype)
-        self.options = options
+        self.options = config_values(_resolved(type(self).fn.check_options(**options)))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         values = type(self).fn(y_true, y_pred, **self.options)
@@ -37,38 +65,15 @@ class _PerImageMean(keras.metrics.Mean):
 
 
 @register_metric
-class SSIM(_PerImageMean):
+class SSIM(_PerImageMean, fn=ssim, name="ssim"):
     """Mean SSIM over every image seen; options of `imagelosses.ssim`."""
 
-    fn = staticmethod(ssim)
-
-    def __init__(self, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03,
-                 data_format=None, spatial_dims=None, name="ssim", dtype=None):
-        super().__init__(name=name, dtype=dtype, max_val=max_val, filter_size=filter_size,
-                         filter_sigma=filter_sigma, k1=k1, k2=k2, data_format=data_format,
-                         spatial_dims=spatial_dims)
-
 
 @register_metric
-class MSSSIM(_PerImageMean):
+class MSSSIM(_PerImageMean, fn=ms_ssim, name="ms_ssim"):
     """Mean MS-SSIM over every image seen; options of `imagelosses.ms_ssim`."""
 
-    fn = staticmethod(ms_ssim)
-
-    def __init__(self, max_val=1.0, power_factors=MS_SSIM_POWER_FACTORS, filter_size=11,
-                 filter_sigma=1.5, k1=0.01, k2=0.03, data_format=None, spatial_dims=None,
-                 name="ms_ssim", dtype=None):
-        super().__init__(name=name, dtype=dtype, max_val=max_val, power_factors=list(power_factors),
-                         filter_size=filter_size, filter_sigma=filter_sigma, k1=k1, k2=k2,
-                         data_format=data_format, spatial_dims=spatial_dims)
-
 
 @register_metric
-class PSNR(_PerImageMean):
+class PSNR(_PerImageMean, fn=psnr, name="psnr"):
     """Mean PSNR (dB) over every image seen, each capped at 100 dB; options of `imagelosses.psnr`."""
-
-    fn = staticmethod(psnr)
-
-    def __init__(self, max_val=1.0, data_format=None, spatial_dims=None, name="psnr", dtype=None):
-        super().__init__(name=name, dtype=dtype, max_val=max_val, data_format=data_format,
-                         spatial_dims=spatial_dims)

@@ -26,8 +26,9 @@ import keras
 import numpy as np
 from keras import ops
 
+from imagelosses import _checks
 from imagelosses._registry import register_metric
-from imagelosses._shapes import check_choice, check_number, to_float
+from imagelosses._shapes import check_choice, check_number, resolve_data_format, to_float
 from imagelosses.losses import _labels
 
 RADIX = 2**20
@@ -101,7 +102,9 @@ class _ClassCounts(keras.metrics.Metric):
         self.ignore_class = list(ignore_class) if isinstance(ignore_class, (list, tuple)) \
             else ignore_class
         self.from_logits = _labels.check_bool("from_logits", from_logits)
-        self.data_format, self.spatial_dims = data_format, spatial_dims
+        # resolved now, so a saved metric keeps its layout whatever the loading session's setting
+        self.data_format = resolve_data_format(data_format)
+        self.spatial_dims = _checks.spatial_dims("spatial_dims", spatial_dims)
         self.tp = _ExactCounter(self, "true_positives", self.num_classes)
         self.predicted = _ExactCounter(self, "predicted", self.num_classes)
         self.actual = _ExactCounter(self, "actual", self.num_classes)
@@ -240,7 +243,9 @@ class ThresholdedMeanIoU(keras.metrics.Metric):
         self.ignore_class = list(ignore_class) if isinstance(ignore_class, (list, tuple)) \
             else ignore_class
         self.from_logits = _labels.check_bool("from_logits", from_logits)
-        self.data_format, self.spatial_dims = data_format, spatial_dims
+        # resolved now, so a saved metric keeps its layout whatever the loading session's setting
+        self.data_format = resolve_data_format(data_format)
+        self.spatial_dims = _checks.spatial_dims("spatial_dims", spatial_dims)
         n = len(values)
         self.tp = _ExactCounter(self, "true_positives", n)
         self.predicted = _ExactCounter(self, "predicted", n)

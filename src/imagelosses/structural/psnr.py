@@ -6,6 +6,7 @@ import math
 
 from keras import ops
 
+from imagelosses import _checks
 from imagelosses._shapes import check_number, image_pair
 
 # The MSE is floored at this fraction of max_val**2, capping PSNR at 10 * log10(1e10) = 100 dB:
@@ -14,6 +15,7 @@ from imagelosses._shapes import check_number, image_pair
 PSNR_MSE_FLOOR = 1e-10
 
 
+@_checks.options(max_val=_checks.positive(), **_checks.LAYOUT)
 def psnr(y_true, y_pred, *, max_val=1.0, data_format=None, spatial_dims=None):
     """Peak signal-to-noise ratio in decibels: `10 log10(max_val**2 / max(mse, floor))`.
 
@@ -25,7 +27,6 @@ def psnr(y_true, y_pred, *, max_val=1.0, data_format=None, spatial_dims=None):
         y_true, y_pred: images of one shape, `(B, H, W, C)`, `(B, D, H, W, C)` or a sequence
             `(B, T, H, W, C)` with `spatial_dims=2` (channels_first likewise); computed in float32.
         max_val: the dynamic range of the images, > 0.
-        data_format, spatial_dims: the layout, as everywhere in imagelosses.
 
     Returns:
         float32 `(B,)`, or `(B, T)` for sequences, at most 100; NaN only where an input is NaN.

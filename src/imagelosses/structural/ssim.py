@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from keras import ops
 
+from imagelosses import _checks
+from imagelosses._reduce import mean_over
 from imagelosses._shapes import check_number, image_pair
 from imagelosses.filters.smoothing import check_window, gaussian_filter_axes
 
@@ -35,6 +37,33 @@ MS_SSIM_POWER_FACTORS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 # (as `tf.image.ssim_multiscale`'s relu does for terms <= 0). The floor keeps the gradient of
 # `t ** p` (infinite at t = 0 for p < 1) finite: at the floor it is p * 1e-30 ** (p - 1) < 1e29.
 MS_SSIM_TERM_FLOOR = 1e-30
+
+
+def _power_factors(name, value):
+    return _checks.reals(name, value, minimum=0.0)
+
+
+# The validators of the similarity options, shared by `ssim`, `ms_ssim`, their losses and metrics.
+SSIM_OPTIONS = {
+    "max_val": _checks.positive(),
+    "filter_size": _checks.odd_integer,
+    "filter_sigma": _checks.positive(),
+    "k1": _checks.non_negative(),
+    "k2": _checks.non_negative(),
+    **_checks.LAYOUT,
+}
+MS_SSIM_OPTIONS = {**SSIM_OPTIONS, "power_factors": _power_factors}
+
+_checks.SHARED_DOCS.update({
+    "max_val": "the dynamic range of the images (1.0 for [0, 1], 255.0 for 8-bit), > 0.",
+    "filter_size": "odd number of Gaussian taps per axis (default 11); every spatial size must reach it.",
+    "filter_sigma": "width of the Gaussian window, > 0 (default 1.5).",
+    "k1": "stabilising constant of the luminance term, `c1 = (k1 max_val)**2`, >= 0 (default 0.01).",
+    "k2": "stabilising constant of the contrast-structure term, `c2 = (k2 max_val)**2`, >= 0 "
+    "(default 0.03).",
+    "power_factors": "one non-negative weight per scale, finest first (default Wang et al.'s five); "
+    "the number of scales is its length.",
+})
 
 
 def _check_options(max_val, filter_size, filter_sigma, k1, k2):
@@ -75,19 +104,19 @@ def _prepare(y_true, y_pred, max_val, filter_size, filter_sigma, k1, k2, data_fo
     return y_true, y_pred, layout, options
 
 
+@_checks.options(**SSIM_OPTIONS)
 def ssim_map(
     y_true, y_pred, *, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03,
     data_format=None, spatial_dims=None,
 ):
     """The local SSIM map `luminance * cs` (see the module docstring), per channel.
 
-    Args: as `ssim`.
-
     Returns:
         float32 tensor of the input's layout with every spatial size reduced by
         `filter_size - 1` (valid positions only); channels and sample axes unchanged.
 
-    Raises: as `ssim`.
+    Raises:
+        ValueError, TypeError: as `ssim`.
     """
     y_true, y_pred, layout, options = _prepare(
         y_true, y_pred, max_val, filter_size, filter_sigma, k1, k2, data_format, spatial_dims
@@ -97,6 +126,7 @@ def ssim_map(
     return luminance * cs
 
 
+@_checks.options(**SSIM_OPTIONS)
 def ssim(
     y_true, y_pred, *, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03,
     data_format=None, spatial_dims=None,
@@ -119,8 +149,6 @@ def ssim(
         filter_size: odd number of Gaussian taps per axis; every spatial size must reach it.
         filter_sigma: width of the Gaussian window, > 0.
         k1, k2: the stabilising constants, `c1 = (k1 max_val)**2`, `c2 = (k2 max_val)**2`.
-        data_format: "channels_last" or "channels_first"; default `keras.config.image_data_format()`.
-        spatial_dims: 2 or 3; default from the rank (4 -> 2, 5 -> 3).
 
     Returns:
         float32 `(B,)`, or `(B, T)` for sequences; 1 for identical images, at most 1.
@@ -132,7 +160,13 @@ def ssim(
         TypeError: non-numeric options or a non-real dtype.
 
     Example:
-        >>> ssim(clean, noisy)  # (B,) for (B, H, W, C) images in [0, 1]
+        >>> rng = np.random.default_rng(0)
+        >>> clean = rng.random((2, 32, 32, 1)).astype("float32")  # (B, H, W, C) in [0, 1]
+        >>> noisy = np.clip(clean + 0.05 * rng.standard_normal(clean.shape), 0, 1)
+        >>> keras.ops.shape(ssim(clean, noisy))  # one value per image
+        (2,)
+        >>> float(ssim(clean, clean)[0])  # identical images
+        1.0
     """
     y_true, y_pred, layout, options = _prepare(
         y_true, y_pred, max_val, filter_size, filter_sigma, k1, k2, data_format, spatial_dims
@@ -196,6 +230,7 @@ def _clipped_power(term, exponent: float):
     return value, surrogate
 
 
+@_checks.options(**MS_SSIM_OPTIONS)
 def ms_ssim(
     y_true, y_pred, *, max_val=1.0, power_factors=MS_SSIM_POWER_FACTORS, filter_size=11,
     filter_sigma=1.5, k1=0.01, k2=0.03, data_format=None, spatial_dims=None,
@@ -222,7 +257,6 @@ def ms_ssim(
     Args:
         power_factors: one non-negative weight per scale, finest first; the number of scales is
             its length, so `power_factors=(0.5, 0.5)` uses two scales on smaller images.
-        Everything else: as `ssim`.
 
     Returns:
         float32 `(B,)`, or `(B, T)` for sequences, in [0, 1]; never NaN for finite inputs.
@@ -250,7 +284,7 @@ def ms_ssim(
             y_true, y_pred = _downsample(y_true, axes), _downsample(y_pred, axes)
         luminance, cs = _luminance_cs(y_true, y_pred, layout, *options)
         term = luminance * cs if scale == scales - 1 else cs
-        value, surrogate = _clipped_power(ops.mean(term, axis=axes), power)  # per (sample, channel)
+        value, surrogate = _clipped_power(mean_over(term, axis=axes), power)  # per (sample, channel)
         product = value if product is None else product * value
         surrogates = surrogate if surrogates is None else surrogates + surrogate
     return ops.mean(product + surrogates, axis=-1)  # after the spatial means channels are last
