@@ -2,6 +2,21 @@
 
 One code base in `keras.ops`: the TensorFlow, JAX and PyTorch backends, 2D images, 3D volumes and
 image sequences, channels_last and channels_first.
+
+Layouts. Every function takes `data_format` (default `keras.config.image_data_format()`) and
+`spatial_dims` (default from the rank):
+
+| input rank | `spatial_dims` | channels_last        | channels_first       | per-sample result |
+|------------|----------------|----------------------|----------------------|-------------------|
+| 4          | 2 (default)    | `(B, H, W, C)`       | `(B, C, H, W)`       | `(B,)`            |
+| 5          | 3 (default)    | `(B, D, H, W, C)`    | `(B, C, D, H, W)`    | `(B,)`            |
+| 5          | 2              | `(B, T, H, W, C)`    | `(B, T, C, H, W)`    | `(B, T)`          |
+
+A rank-5 input with `spatial_dims=2` is a sequence of images (video, ConvLSTM outputs, whose
+channels-first layout is `(B, T, C, H, W)`): the time axis is a second sample axis and results
+come back per frame. Nothing reads a tensor value or the batch size, so every function works with
+a `None` batch size and under `jit_compile=True`. Inputs of any real dtype are computed in
+float32 and results are float32.
 """
 
 from imagelosses import filters, layers, losses, metrics, structural
@@ -52,6 +67,8 @@ from imagelosses.losses.structural import (
     total_variation_loss,
 )
 from imagelosses.structural import ms_ssim, psnr, ssim, ssim_map
+from imagelosses.filters.distance import distance_transform
+from imagelosses.metrics.surface import average_surface_distance, hausdorff_distance, surface_dice
 
 __version__ = "0.2.0"
 
@@ -114,4 +131,9 @@ __all__ = [
     "lovasz_hinge_loss",
     "lovasz_softmax_loss",
     "tversky_loss",
+    # surface distances
+    "average_surface_distance",
+    "distance_transform",
+    "hausdorff_distance",
+    "surface_dice",
 ]

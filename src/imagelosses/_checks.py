@@ -220,7 +220,21 @@ def complete_args(doc: str | None, names) -> str:
             extra += textwrap.wrap(
                 f"{name}: {SHARED_DOCS[name]}", width=96, initial_indent="    ", subsequent_indent="        "
             )
-    return "\n".join(lines[:start] + section + extra + lines[end:])
+    lines = lines[:start] + section + extra + lines[end:]
+    if "Raises:" not in lines:
+        lines += ["", "Raises:", *(f"    {line}" for line in _RAISES)]
+    return "\n".join(lines)
+
+
+# The Raises section of every function that does not write its own: the checks all run through
+# this module and `imagelosses._shapes`, so the cases are the same everywhere.
+_RAISES = (
+    "TypeError: an option of the wrong type (a string for a number, 1 for True) or an input of",
+    "    a non-real dtype; the message names the argument.",
+    "ValueError: an option outside its range or choices, inputs of the wrong rank, of",
+    "    mismatched shapes or too small for the filter; the message names the argument, what",
+    "    was expected and what was received.",
+)
 
 
 def keyword_options(fn: Callable) -> dict[str, inspect.Parameter]:

@@ -1,7 +1,7 @@
 """Edge filters: Sobel derivatives, gradient magnitude and the Laplacian, 2D and 3D.
 
 Every function filters each image and each channel on its own (channels never mix), along the
-spatial axes that `data_format` and `spatial_dims` name (see `imagelosses._shapes`), with
+spatial axes that `data_format` and `spatial_dims` name (see the layout table of `imagelosses`), with
 scipy.ndimage's boundary `mode` ("reflect", "mirror", "nearest", "constant") or "valid" (no
 padding: each spatial side shrinks by 2). Inputs of any real dtype are computed in float32.
 

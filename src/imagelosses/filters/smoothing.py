@@ -3,7 +3,7 @@
 The same filter serves `gaussian_blur` and the local statistics of SSIM
 (`imagelosses.structural`), so the window is written once: `kernels.gaussian_taps(size, sigma)`,
 `exp(-x**2 / (2 sigma**2))` over the `size` integer offsets centred on 0, normalised to sum 1
-(`tf.image.ssim`'s window for `size=11, sigma=1.5`). Boundaries follow `imagelosses.filters._conv`.
+(`tf.image.ssim`'s window for `size=11, sigma=1.5`). Boundary modes as in `imagelosses.filters`.
 """
 
 from __future__ import annotations

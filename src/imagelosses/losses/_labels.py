@@ -1,27 +1,6 @@
 """Label handling for every segmentation loss and metric: the one place that reads `y_true`.
 
-Inputs (channels_last shown; channels_first and sequences as in `imagelosses._shapes`):
-
-- `y_pred`: `(B, *spatial, K)` probabilities, or logits with `from_logits=True` (softmax over the
-  channel axis for K >= 2, sigmoid for K = 1, the binary case).
-- `y_true`: an integer class map `(B, *spatial, 1)` or `(B, *spatial)` (K >= 2), one-hot or soft
-  labels `(B, *spatial, K)`, or for K = 1 the foreground label (0/1, soft values allowed).
-
-`ignore_class` (an int or a list of ints, Keras's name) marks void pixels. They are found from the
-labels alone and masked *before* one-hot encoding: their label becomes 0 and their one-hot row is
-zeroed, their prediction is replaced by a constant with `where` (so neither the value nor the
-gradient depends on it, and a NaN there cannot leak), and every sum is multiplied by the `valid`
-mask. With one-hot/soft labels, `ignore_class` names channels: a pixel is void where its label
-weight on those channels is >= 0.5. A class in [0, K) that is ignored is also left out of every
-class average.
-
-Out-of-range labels: when `y_true` is concrete (eager calls, `run_eagerly=True`, the torch backend
-without `torch.compile`), integer labels outside [0, K) that are not ignored, non-integer class
-ids, and one-hot/binary labels outside [0, 1] (a 0-255 mask where 0-1 was expected) raise a
-ValueError. This check reads the labels on the host. Under jit (`tf.function`, `jax.jit`,
-`torch.compile`) nothing is checked: an integer label outside [0, K) then has an all-zero one-hot
-row (the pixel belongs to no class, so its predictions count only as false positives) and binary
-labels are used as given.
+The conventions it implements are written once, in the docstring of `imagelosses.losses`.
 """
 
 from __future__ import annotations

@@ -19,12 +19,15 @@ average and are left out of both terms. Works for 2D and 3D (the box is a cube).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from keras import ops
 
 from imagelosses import _checks
 from imagelosses._reduce import sum_over
 from imagelosses._registry import register_loss
+from imagelosses._types import Tensor
 from imagelosses.filters import _conv
 from imagelosses.losses import _labels
 from imagelosses.losses.base import Loss
@@ -58,10 +61,20 @@ def boundary_weights(seg, pool_size: int, per_image: bool):
 
 
 @_checks.options(pool_size=_checks.odd_integer, smooth=_checks.non_negative(), **_labels.LABEL_OPTIONS)
-def boundary_weighted_bce_dice_loss(y_true, y_pred, *, pool_size=11, smooth=1.0,
-                                    ignore_class=None, class_weights=None, per_image=True,
-                                    include_background=True, from_logits=False, data_format=None,
-                                    spatial_dims=None):
+def boundary_weighted_bce_dice_loss(
+    y_true: Tensor,
+    y_pred: Tensor,
+    *,
+    pool_size: int = 11,
+    smooth: float = 1.0,
+    ignore_class: int | Sequence[int] | None = None,
+    class_weights: Sequence[float] | None = None,
+    per_image: bool = True,
+    include_background: bool = True,
+    from_logits: bool = False,
+    data_format: str | None = None,
+    spatial_dims: int | None = None,
+) -> Tensor:
     """Boundary-weighted cross-entropy plus Dice loss; see the module docstring.
 
     Args:

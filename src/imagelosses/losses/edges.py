@@ -1,7 +1,7 @@
 """Edge losses: compare the Sobel or Laplacian responses, or the gradients, of two images.
 
 All take `(y_true, y_pred)` of one shape, `(B, H, W, C)`, `(B, D, H, W, C)` or a sequence
-`(B, T, H, W, C)` (channels_first likewise, see `imagelosses._shapes`), compute in float32 and
+`(B, T, H, W, C)` (channels_first likewise, see the layout table of `imagelosses`), compute in float32 and
 return one value per image: `(B,)`, or `(B, T)` for sequences. Filters come from
 `imagelosses.filters`, with its boundary `mode`s.
 """
@@ -13,6 +13,7 @@ from keras import ops
 from imagelosses import _checks
 from imagelosses._registry import register_loss
 from imagelosses._shapes import image_pair
+from imagelosses._types import Tensor
 from imagelosses.filters import _conv
 from imagelosses.filters.edges import gradient_magnitude, laplacian, sobel
 from imagelosses.losses.base import Loss
@@ -34,16 +35,16 @@ _MODE = {"mode": lambda name, value: _conv.check_mode(value) or value}
     **_checks.LAYOUT
 )
 def sobel_loss(
-    y_true,
-    y_pred,
+    y_true: Tensor,
+    y_pred: Tensor,
     *,
-    distance="mse",
-    magnitude=False,
-    normalize=False,
-    mode="reflect",
-    data_format=None,
-    spatial_dims=None,
-):
+    distance: str = "mse",
+    magnitude: bool = False,
+    normalize: bool = False,
+    mode: str = "reflect",
+    data_format: str | None = None,
+    spatial_dims: int | None = None,
+) -> Tensor:
     """Distance between the Sobel responses of `y_true` and `y_pred`, one value per image.
 
     `mean over pixels, channels and components of distance(sobel(y_true) - sobel(y_pred))`.
@@ -84,15 +85,15 @@ def sobel_loss(
 
 @_checks.options(distance=_checks.one_of(*DISTANCES), diagonals=_checks.flag, **_MODE, **_checks.LAYOUT)
 def laplacian_loss(
-    y_true,
-    y_pred,
+    y_true: Tensor,
+    y_pred: Tensor,
     *,
-    distance="mse",
-    diagonals=False,
-    mode="reflect",
-    data_format=None,
-    spatial_dims=None,
-):
+    distance: str = "mse",
+    diagonals: bool = False,
+    mode: str = "reflect",
+    data_format: str | None = None,
+    spatial_dims: int | None = None,
+) -> Tensor:
     """Distance between the Laplacians of `y_true` and `y_pred`, one value per image.
 
     `mean over pixels and channels of distance(laplacian(y_true) - laplacian(y_pred))`, with the
@@ -118,7 +119,14 @@ def laplacian_loss(
 
 
 @_checks.options(alpha=_checks.number(1.0), **_checks.LAYOUT)
-def gradient_difference_loss(y_true, y_pred, *, alpha=1.0, data_format=None, spatial_dims=None):
+def gradient_difference_loss(
+    y_true: Tensor,
+    y_pred: Tensor,
+    *,
+    alpha: float = 1.0,
+    data_format: str | None = None,
+    spatial_dims: int | None = None,
+) -> Tensor:
     """Gradient difference loss of Mathieu, Couprie and LeCun (ICLR 2016), one value per image.
 
     `sum over spatial axes a of mean over pixels and channels of

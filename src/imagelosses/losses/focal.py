@@ -1,6 +1,6 @@
 """Pixel losses: cross-entropy and focal loss, with class weights and per-pixel weight maps.
 
-Inputs and label options as in `imagelosses.losses._labels`. Each pixel's term is weighted, then
+Inputs and label options as in `imagelosses.losses`. Each pixel's term is weighted, then
 
     loss = sum(valid * pixel_weight * term) / sum(valid)
 
@@ -20,6 +20,8 @@ Class weights: K >= 2 takes one weight per class; K = 1 (binary) takes two,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from keras import ops
 
@@ -27,6 +29,7 @@ from imagelosses import _checks
 from imagelosses._reduce import mean_over, sum_over
 from imagelosses._registry import register_loss
 from imagelosses._shapes import resolve_layout, to_float
+from imagelosses._types import Tensor
 from imagelosses.losses import _labels
 from imagelosses.losses.base import Loss
 
@@ -136,10 +139,20 @@ _PIXEL_OPTIONS = dict(function_only=("pixel_weights",), weight_channel=_checks.f
 
 
 @_checks.options(**_PIXEL_OPTIONS)
-def cross_entropy_loss(y_true, y_pred, *, class_weights=None, weight_channel=False,
-                       pixel_weights=None, ignore_class=None, per_image=True,
-                       include_background=True, from_logits=False, data_format=None,
-                       spatial_dims=None):
+def cross_entropy_loss(
+    y_true: Tensor,
+    y_pred: Tensor,
+    *,
+    class_weights: Sequence[float] | None = None,
+    weight_channel: bool = False,
+    pixel_weights: Tensor | None = None,
+    ignore_class: int | Sequence[int] | None = None,
+    per_image: bool = True,
+    include_background: bool = True,
+    from_logits: bool = False,
+    data_format: str | None = None,
+    spatial_dims: int | None = None,
+) -> Tensor:
     """Binary (K = 1) or categorical (K >= 2) cross-entropy, mean over the counted pixels.
 
     K >= 2: `-sum_k w_k t_k log p_k` per pixel, from integer or one-hot/soft labels;
@@ -172,9 +185,22 @@ def _focal_alpha(name, value):
 
 
 @_checks.options(gamma=_checks.non_negative(), alpha=_focal_alpha, **_PIXEL_OPTIONS)
-def focal_loss(y_true, y_pred, *, gamma=2.0, alpha=None, class_weights=None,
-               weight_channel=False, pixel_weights=None, ignore_class=None, per_image=True,
-               include_background=True, from_logits=False, data_format=None, spatial_dims=None):
+def focal_loss(
+    y_true: Tensor,
+    y_pred: Tensor,
+    *,
+    gamma: float = 2.0,
+    alpha: float | None = None,
+    class_weights: Sequence[float] | None = None,
+    weight_channel: bool = False,
+    pixel_weights: Tensor | None = None,
+    ignore_class: int | Sequence[int] | None = None,
+    per_image: bool = True,
+    include_background: bool = True,
+    from_logits: bool = False,
+    data_format: str | None = None,
+    spatial_dims: int | None = None,
+) -> Tensor:
     """Focal loss (Lin et al. 2017), mean over the counted pixels.
 
     K >= 2: `-sum_k a_k w_k t_k (1 - p_k)^gamma log p_k` per pixel (softmax);

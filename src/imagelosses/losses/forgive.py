@@ -17,11 +17,13 @@ and 1 (foreground).
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable, Sequence
 
 import keras
 from keras import ops
 
 from imagelosses._registry import register_loss
+from imagelosses._types import Tensor
 from imagelosses.losses import _labels
 from imagelosses.losses.base import Loss, per_sample_values
 
@@ -40,8 +42,15 @@ def _check_classes(classes) -> tuple[int, ...]:
     return tuple(int(v) for v in values)
 
 
-def forgiven_predictions(y_true, y_pred, *, classes=(0,), from_logits=False, data_format=None,
-                         spatial_dims=None):
+def forgiven_predictions(
+    y_true: Tensor,
+    y_pred: Tensor,
+    *,
+    classes: Sequence[int] = (0,),
+    from_logits: bool = False,
+    data_format: str | None = None,
+    spatial_dims: int | None = None,
+) -> Tensor:
     """`y_pred` (same shape and layout) with the truth at pixels whose true class is forgiven."""
     classes = _check_classes(classes)
     _labels.check_bool("from_logits", from_logits)
@@ -81,8 +90,16 @@ def forgiven_predictions(y_true, y_pred, *, classes=(0,), from_logits=False, dat
     return ops.where(forgiven, truth, y_pred)
 
 
-def forgive_false_negatives(y_true, y_pred, *, loss, classes=(0,), from_logits=False,
-                            data_format=None, spatial_dims=None):
+def forgive_false_negatives(
+    y_true: Tensor,
+    y_pred: Tensor,
+    *,
+    loss: Callable,
+    classes: Sequence[int] = (0,),
+    from_logits: bool = False,
+    data_format: str | None = None,
+    spatial_dims: int | None = None,
+) -> Tensor:
     """`loss(y_true, forgiven_predictions(y_true, y_pred, ...))`: misses of `classes` forgiven.
 
     Returns:

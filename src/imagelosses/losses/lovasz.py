@@ -20,12 +20,15 @@ as his `mean` of an empty list.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from keras import ops
 
 from imagelosses import _checks
 from imagelosses._reduce import sum_over
 from imagelosses._registry import register_loss
+from imagelosses._types import Tensor
 from imagelosses.losses import _labels
 from imagelosses.losses.base import Loss
 
@@ -81,9 +84,19 @@ def lovasz_per_class(errors, fg, valid, relu=False):
 
 
 @_checks.options(classes=_checks.one_of(*CLASSES), **_labels.LABEL_OPTIONS)
-def lovasz_softmax_loss(y_true, y_pred, *, classes="present", ignore_class=None,
-                        class_weights=None, per_image=True, include_background=True,
-                        from_logits=False, data_format=None, spatial_dims=None):
+def lovasz_softmax_loss(
+    y_true: Tensor,
+    y_pred: Tensor,
+    *,
+    classes: str = "present",
+    ignore_class: int | Sequence[int] | None = None,
+    class_weights: Sequence[float] | None = None,
+    per_image: bool = True,
+    include_background: bool = True,
+    from_logits: bool = False,
+    data_format: str | None = None,
+    spatial_dims: int | None = None,
+) -> Tensor:
     """Lovasz-softmax loss: the Lovasz extension of each class's Jaccard loss, averaged.
 
     Errors are `|t_k - p_k|` for class probabilities `p` (softmax of logits with
@@ -109,9 +122,18 @@ def lovasz_softmax_loss(y_true, y_pred, *, classes="present", ignore_class=None,
 
 
 @_checks.options(**_labels.LABEL_OPTIONS)
-def lovasz_hinge_loss(y_true, y_pred, *, ignore_class=None, class_weights=None, per_image=True,
-                      include_background=True, from_logits=True, data_format=None,
-                      spatial_dims=None):
+def lovasz_hinge_loss(
+    y_true: Tensor,
+    y_pred: Tensor,
+    *,
+    ignore_class: int | Sequence[int] | None = None,
+    class_weights: Sequence[float] | None = None,
+    per_image: bool = True,
+    include_background: bool = True,
+    from_logits: bool = True,
+    data_format: str | None = None,
+    spatial_dims: int | None = None,
+) -> Tensor:
     """Lovasz hinge loss: the binary Lovasz loss on the hinge errors `1 - s * logit`.
 
     `s = 2 t - 1` is the sign of the label. The scores are logits, so `from_logits=True` is the

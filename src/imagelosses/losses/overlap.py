@@ -1,8 +1,9 @@
 """Region losses: Dice, generalized Dice, Jaccard, Tversky and focal Tversky.
 
 Inputs and label options (`ignore_class`, `from_logits`, `data_format`, `spatial_dims`) are those
-of `imagelosses.losses._labels`. Every loss here is computed per image and per class from the soft
-counts of `imagelosses.losses._counts` (`tp`, `fp`, `fn`), then averaged over classes:
+of `imagelosses.losses`. Every loss here is computed per image and per class from the soft counts
+`tp = sum p t`, `fp = sum p (1 - t)`, `fn = sum (1 - p) t` over the counted pixels, then averaged
+over classes:
 
 - `per_image=True` (default): one statistic per image (per frame for sequences); returns `(B,)`
   (`(B, T)`). `sample_weight` and multi-device training then behave as for any per-sample loss.
@@ -23,11 +24,14 @@ counts of `imagelosses.losses._counts` (`tp`, `fp`, `fn`), then averaged over cl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from keras import ops
 
 from imagelosses import _checks
 from imagelosses._registry import register_loss
+from imagelosses._types import Tensor
 from imagelosses.losses import _labels
 from imagelosses.losses._counts import pixel_sum, soft_counts
 from imagelosses.losses.base import Loss
@@ -60,9 +64,21 @@ def _finish(per_class, seg, per_image, class_weights, include_background):
 @_checks.options(
     smooth=_checks.non_negative(), squared=_checks.flag, log=_checks.flag, **_labels.LABEL_OPTIONS
 )
-def dice_loss(y_true, y_pred, *, smooth=1.0, squared=False, log=False, ignore_class=None,
-              class_weights=None, per_image=True, include_background=True, from_logits=False,
-              data_format=None, spatial_dims=None):
+def dice_loss(
+    y_true: Tensor,
+    y_pred: Tensor,
+    *,
+    smooth: float = 1.0,
+    squared: bool = False,
+    log: bool = False,
+    ignore_class: int | Sequence[int] | None = None,
+    class_weights: Sequence[float] | None = None,
+    per_image: bool = True,
+    include_background: bool = True,
+    from_logits: bool = False,
+    data_format: str | None = None,
+    spatial_dims: int | None = None,
+) -> Tensor:
     """Soft Dice loss (Milletari et al. 2016), per image and class, averaged over classes.
 
     `dice_k = (2 tp_k + smooth) / (2 tp_k + fp_k + fn_k + smooth)`; with `squared=True` the
@@ -99,9 +115,19 @@ def dice_loss(y_true, y_pred, *, smooth=1.0, squared=False, log=False, ignore_cl
 
 
 @_checks.options(smooth=_checks.non_negative(), **_labels.LABEL_OPTIONS)
-def jaccard_loss(y_true, y_pred, *, smooth=1.0, ignore_class=None, class_weights=None,
-                 per_image=True, include_background=True, from_logits=False, data_format=None,
-                 spatial_dims=None):
+def jaccard_loss(
+    y_true: Tensor,
+    y_pred: Tensor,
+    *,
+    smooth: float = 1.0,
+    ignore_class: int | Sequence[int] | None = None,
+    class_weights: Sequence[float] | None = None,
+    per_image: bool = True,
+    include_background: bool = True,
+    from_logits: bool = False,
+    data_format: str | None = None,
+    spatial_dims: int | None = None,
+) -> Tensor:
     """Soft Jaccard (IoU) loss: `1 - (tp + smooth) / (tp + fp + fn + smooth)` per class.
 
     MONAI's `DiceLoss(jaccard=True)` computes `1 - (2 tp + s_nr) / (2 (tp + fp + fn) + s_dr)`:
@@ -140,9 +166,21 @@ def _tversky_weights(options):
     combined=_tversky_weights, alpha=_checks.non_negative(), beta=_checks.non_negative(),
     smooth=_checks.non_negative(), **_labels.LABEL_OPTIONS
 )
-def tversky_loss(y_true, y_pred, *, alpha=0.5, beta=0.5, smooth=1.0, ignore_class=None,
-                 class_weights=None, per_image=True, include_background=True, from_logits=False,
-                 data_format=None, spatial_dims=None):
+def tversky_loss(
+    y_true: Tensor,
+    y_pred: Tensor,
+    *,
+    alpha: float = 0.5,
+    beta: float = 0.5,
+    smooth: float = 1.0,
+    ignore_class: int | Sequence[int] | None = None,
+    class_weights: Sequence[float] | None = None,
+    per_image: bool = True,
+    include_background: bool = True,
+    from_logits: bool = False,
+    data_format: str | None = None,
+    spatial_dims: int | None = None,
+) -> Tensor:
     """Tversky loss (Salehi et al. 2017): `1 - (tp + s) / (tp + alpha fp + beta fn + s)` per class.
 
     `alpha` weighs false positives and `beta` false negatives, as MONAI's `TverskyLoss` and as
@@ -171,10 +209,22 @@ def tversky_loss(y_true, y_pred, *, alpha=0.5, beta=0.5, smooth=1.0, ignore_clas
     combined=_tversky_weights, alpha=_checks.non_negative(), beta=_checks.non_negative(),
     gamma=_checks.positive(), smooth=_checks.non_negative(), **_labels.LABEL_OPTIONS
 )
-def focal_tversky_loss(y_true, y_pred, *, alpha=0.3, beta=0.7, gamma=0.75, smooth=1.0,
-                       ignore_class=None, class_weights=None, per_image=True,
-                       include_background=True, from_logits=False, data_format=None,
-                       spatial_dims=None):
+def focal_tversky_loss(
+    y_true: Tensor,
+    y_pred: Tensor,
+    *,
+    alpha: float = 0.3,
+    beta: float = 0.7,
+    gamma: float = 0.75,
+    smooth: float = 1.0,
+    ignore_class: int | Sequence[int] | None = None,
+    class_weights: Sequence[float] | None = None,
+    per_image: bool = True,
+    include_background: bool = True,
+    from_logits: bool = False,
+    data_format: str | None = None,
+    spatial_dims: int | None = None,
+) -> Tensor:
     """Focal Tversky loss (Abraham and Khan 2019): `(1 - TI_k) ** gamma` per class, averaged.
 
     `TI_k` is the Tversky index of `tversky_loss` (`alpha` on false positives, `beta` on false
@@ -204,9 +254,19 @@ def focal_tversky_loss(y_true, y_pred, *, alpha=0.3, beta=0.7, gamma=0.75, smoot
 
 
 @_checks.options(smooth=_checks.non_negative(), **_labels.LABEL_OPTIONS)
-def generalized_dice_loss(y_true, y_pred, *, smooth=1e-5, ignore_class=None, class_weights=None,
-                          per_image=True, include_background=True, from_logits=False,
-                          data_format=None, spatial_dims=None):
+def generalized_dice_loss(
+    y_true: Tensor,
+    y_pred: Tensor,
+    *,
+    smooth: float = 1e-5,
+    ignore_class: int | Sequence[int] | None = None,
+    class_weights: Sequence[float] | None = None,
+    per_image: bool = True,
+    include_background: bool = True,
+    from_logits: bool = False,
+    data_format: str | None = None,
+    spatial_dims: int | None = None,
+) -> Tensor:
     """Generalized Dice loss (Sudre et al. 2017), one value per image.
 
     `1 - (2 sum_k w_k tp_k + smooth) / (sum_k w_k (2 tp_k + fp_k + fn_k) + smooth)` with

@@ -1,7 +1,7 @@
 """Structural and restoration losses: SSIM, MS-SSIM, MS-SSIM + L1, Charbonnier, total variation, PSNR.
 
 All take `(y_true, y_pred)` of one shape, `(B, H, W, C)`, `(B, D, H, W, C)` or a sequence
-`(B, T, H, W, C)` with `spatial_dims=2` (channels_first likewise, see `imagelosses._shapes`),
+`(B, T, H, W, C)` with `spatial_dims=2` (channels_first likewise, see the layout table of `imagelosses`),
 compute in float32 and return one value per image: `(B,)`, or `(B, T)` for sequences. The
 similarity options (`max_val`, `filter_size`, `filter_sigma`, `k1`, `k2`, `power_factors`) are
 those of `imagelosses.ssim` / `imagelosses.ms_ssim`, documented there.
@@ -9,11 +9,14 @@ those of `imagelosses.ssim` / `imagelosses.ms_ssim`, documented there.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from keras import ops
 
 from imagelosses import _checks
 from imagelosses._registry import register_loss
 from imagelosses._shapes import image_pair
+from imagelosses._types import Tensor
 from imagelosses.filters import _conv
 from imagelosses.filters.smoothing import gaussian_blur
 from imagelosses.losses.base import Loss
@@ -32,9 +35,17 @@ from imagelosses.structural.ssim import (
 
 @_checks.options(**SSIM_OPTIONS)
 def ssim_loss(
-    y_true, y_pred, *, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03,
-    data_format=None, spatial_dims=None,
-):
+    y_true: Tensor,
+    y_pred: Tensor,
+    *,
+    max_val: float = 1.0,
+    filter_size: int = 11,
+    filter_sigma: float = 1.5,
+    k1: float = 0.01,
+    k2: float = 0.03,
+    data_format: str | None = None,
+    spatial_dims: int | None = None,
+) -> Tensor:
     """`1 - ssim(y_true, y_pred)`, in [0, 2]; 0 for identical images.
 
     Returns:
@@ -48,9 +59,18 @@ def ssim_loss(
 
 @_checks.options(**MS_SSIM_OPTIONS)
 def ms_ssim_loss(
-    y_true, y_pred, *, max_val=1.0, power_factors=MS_SSIM_POWER_FACTORS, filter_size=11,
-    filter_sigma=1.5, k1=0.01, k2=0.03, data_format=None, spatial_dims=None,
-):
+    y_true: Tensor,
+    y_pred: Tensor,
+    *,
+    max_val: float = 1.0,
+    power_factors: Sequence[float] = MS_SSIM_POWER_FACTORS,
+    filter_size: int = 11,
+    filter_sigma: float = 1.5,
+    k1: float = 0.01,
+    k2: float = 0.03,
+    data_format: str | None = None,
+    spatial_dims: int | None = None,
+) -> Tensor:
     """`1 - ms_ssim(y_true, y_pred)`, in [0, 1]; finite gradients (see `ms_ssim` on negative terms).
 
     Returns:
@@ -64,9 +84,19 @@ def ms_ssim_loss(
 
 @_checks.options(alpha=_checks.number(0.0, 1.0), **MS_SSIM_OPTIONS)
 def ms_ssim_l1_loss(
-    y_true, y_pred, *, alpha=0.84, max_val=1.0, power_factors=MS_SSIM_POWER_FACTORS,
-    filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03, data_format=None, spatial_dims=None,
-):
+    y_true: Tensor,
+    y_pred: Tensor,
+    *,
+    alpha: float = 0.84,
+    max_val: float = 1.0,
+    power_factors: Sequence[float] = MS_SSIM_POWER_FACTORS,
+    filter_size: int = 11,
+    filter_sigma: float = 1.5,
+    k1: float = 0.01,
+    k2: float = 0.03,
+    data_format: str | None = None,
+    spatial_dims: int | None = None,
+) -> Tensor:
     """The MS-SSIM + L1 mix of Zhao, Gallo, Frosio and Kautz (2017).
 
     `alpha * (1 - ms_ssim) + (1 - alpha) * mean(G_M * |y_true - y_pred|) / max_val`
@@ -110,8 +140,14 @@ CHARBONNIER_EPSILON = 1e-3
 
 @_checks.options(epsilon=_checks.positive(), function_only=("pixel_weights",), **_checks.LAYOUT)
 def charbonnier_loss(
-    y_true, y_pred, *, epsilon=CHARBONNIER_EPSILON, pixel_weights=None, data_format=None, spatial_dims=None
-):
+    y_true: Tensor,
+    y_pred: Tensor,
+    *,
+    epsilon: float = CHARBONNIER_EPSILON,
+    pixel_weights: Tensor | None = None,
+    data_format: str | None = None,
+    spatial_dims: int | None = None,
+) -> Tensor:
     """Charbonnier penalty, a smooth L1: `mean over pixels and channels of sqrt(d**2 + epsilon**2)`.
 
     `d = y_true - y_pred`. The value for identical images is `epsilon`, not 0; the gradient is
@@ -138,7 +174,13 @@ def charbonnier_loss(
 
 
 @_checks.options(**_checks.LAYOUT)
-def total_variation_loss(y_true, y_pred, *, data_format=None, spatial_dims=None):
+def total_variation_loss(
+    y_true: Tensor,
+    y_pred: Tensor,
+    *,
+    data_format: str | None = None,
+    spatial_dims: int | None = None,
+) -> Tensor:
     """Anisotropic total variation of `y_pred`: the sum of absolute forward differences.
 
     `sum over spatial axes a, pixels and channels of |y_pred[i + 1_a] - y_pred[i]|`: in 2D exactly
@@ -166,7 +208,14 @@ def total_variation_loss(y_true, y_pred, *, data_format=None, spatial_dims=None)
 
 
 @_checks.options(max_val=_checks.positive(), **_checks.LAYOUT)
-def psnr_loss(y_true, y_pred, *, max_val=1.0, data_format=None, spatial_dims=None):
+def psnr_loss(
+    y_true: Tensor,
+    y_pred: Tensor,
+    *,
+    max_val: float = 1.0,
+    data_format: str | None = None,
+    spatial_dims: int | None = None,
+) -> Tensor:
     """`-psnr(y_true, y_pred)` in decibels; -100 for identical images (the documented MSE floor).
 
     Returns:

@@ -6,7 +6,7 @@ means) and computes its ratios from the totals. Counters are int32 pairs `high *
 int64 without `jax_enable_x64`; a float32 counter stops counting at 2**24). One batch may hold up
 to 2**31 - 2**20 pixels.
 
-Labels and predictions follow `imagelosses.losses._labels`: integer maps or one-hot labels,
+Labels and predictions follow the segmentation losses (`imagelosses.losses`): integer maps or one-hot labels,
 probabilities or logits (the predicted class is the argmax over the channels; K = 1 is binary,
 foreground where the probability is >= `threshold`), `ignore_class`, both data formats.
 `sample_weight` acts as a mask: pixels or images of weight 0 are left out, the others count once

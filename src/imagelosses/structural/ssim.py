@@ -13,7 +13,7 @@ mix) and filtered in one call. With `mu = G*x`, `nu = G*y`, `c1 = (k1 max_val)**
 
 This is the arithmetic of `tf.image.ssim` (biased covariances, no compensation factor), so in 2D
 the values equal it to float32 rounding. Input layouts (2D, 3D, `(B, T, ...)` sequences, both
-data formats) are those of `imagelosses._shapes`.
+data formats) are those of the layout table of `imagelosses`.
 
 References:
     Wang, Bovik, Sheikh, Simoncelli, "Image quality assessment: from error visibility to
