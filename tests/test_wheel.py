@@ -1,0 +1,111 @@
+"""The package as a user gets it: `python -m build` makes an sdist and a wheel, and the wheel
+installed into a clean virtual environment with only keras, numpy and jax imports and computes.
+
+Runs once per suite, under the jax backend: creating the venv and installing keras, numpy and jax
+into it takes about a minute (pip's cache makes later runs faster), and the wheel is the same
+for every backend.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import keras
+import pytest
+
+import imagelosses
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.skipif(
+    keras.backend.backend() != "jax",
+    reason="built and installed once per suite, under the jax backend (the wheel is backend-independent)",
+)
+
+SMOKE = """
+import importlib.metadata, importlib.resources
+import numpy as np
+import keras
+import imagelosses
+
+assert keras.backend.backend() == "jax"
+assert imagelosses.__version__ == importlib.metadata.version("imagelosses")
+assert importlib.resources.files("imagelosses").joinpath("py.typed").is_file()
+rng = np.random.default_rng(0)
+labels = rng.integers(0, 3, size=(2, 16, 16))
+probabilities = rng.dirichlet(np.ones(3), size=(2, 16, 16)).astype("float32")
+per_image = keras.ops.convert_to_numpy(imagelosses.dice_loss(labels, probabilities))
+assert per_image.shape == (2,) and np.all((per_image > 0) & (per_image < 1)), per_image
+value = float(imagelosses.SSIMLoss()(probabilities, probabilities))
+assert abs(value) < 1e-6, value
+print("ok", imagelosses.__file__)
+"""
+
+
+def _run(command, **kwargs):
+    result = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    assert result.returncode == 0, f"{command} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dist")
+    # --no-isolation builds with this environment's setuptools (pyproject's build requirement),
+    # so the build needs no download
+    _run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)])
+    wheels, sdists = list(out.glob("*.whl")), list(out.glob("*.tar.gz"))
+    assert len(wheels) == 1 and len(sdists) == 1, sorted(p.name for p in out.iterdir())
+    return wheels[0], sdists[0]
+
+
+def test_build_makes_a_wheel_and_an_sdist_of_this_version(dist):
+    wheel, sdist = dist
+    version = imagelosses.__version__
+    assert wheel.name == f"imagelosses-{version}-py3-none-any.whl"
+    assert sdist.name == f"imagelosses-{version}.tar.gz"
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    assert {"pyproject.toml", "README.md", "LICENSE", "src/imagelosses/__init__.py"} <= names
+
+
+def test_wheel_holds_the_package_and_no_tests_or_data(dist):
+    wheel, _ = dist
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    info = f"imagelosses-{imagelosses.__version__}.dist-info/"
+    package = [n for n in names if not n.startswith(info)]
+    assert all(n.startswith("imagelosses/") for n in package), [n for n in package if not n.startswith("imagelosses/")]
+    assert not [n for n in package if not (n.endswith(".py") or n == "imagelosses/py.typed")], "data files in the wheel"
+    assert not [n for n in names if "tests/" in n or "__pycache__" in n or "benchmarks/" in n]
+    for module in ("imagelosses/__init__.py", "imagelosses/py.typed", "imagelosses/losses/base.py",
+                   "imagelosses/cli/main.py"):
+        assert module in names
+    assert info + "licenses/LICENSE" in names
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = archive.read(info + "METADATA").decode()
+    assert f"Version: {imagelosses.__version__}" in metadata
+    assert "License-Expression: Apache-2.0" in metadata
+
+
+def test_wheel_installs_into_a_clean_venv_and_computes_a_loss(dist, tmp_path):
+    wheel, _ = dist
+    venv = tmp_path / "venv"
+    _run([sys.executable, "-m", "venv", str(venv)])
+    python = venv / "bin" / "python"
+    # only keras, numpy and one backend: none of this environment's packages
+    _run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(wheel),
+          "keras", "numpy", "jax"])
+    installed = _run([str(python), "-m", "pip", "list", "--format", "freeze"]).stdout.lower()
+    for absent in ("tensorflow", "torch", "pytest", "matplotlib", "scikit-image"):  # (jax brings scipy)
+        assert f"\n{absent}==" not in f"\n{installed}", f"{absent} was installed into the clean venv"
+    env = {**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": "", "PYTHONNOUSERSITE": "1"}
+    result = _run([str(python), "-c", SMOKE], env=env, cwd=tmp_path)
+    assert f"ok {venv}" in result.stdout, result.stdout  # imported from the venv, not this checkout
+    version = _run([str(venv / "bin" / "imagelosses"), "--version"], env=env, cwd=tmp_path).stdout
+    assert version.startswith(f"imagelosses {imagelosses.__version__}, keras ") and "backend jax" in version, version
