@@ -98,6 +98,7 @@ def _extras() -> set[str]:
 
 def check_shell_line(line: str) -> None:
     """One line of a documented shell block is something this project really offers."""
+    line = re.sub(r"\[(--[^\]]*)\]", r"\1", line)  # `[--masks my_masks/]`: an optional part, checked too
     words = shlex.split(line, comments=True)
     while words and re.fullmatch(r"[A-Z_]+=\S*", words[0]):  # VAR=value prefixes
         words = words[1:]
