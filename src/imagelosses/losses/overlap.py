@@ -20,6 +20,15 @@ over classes:
   segmentation_models_pytorch does). MONAI's defaults are `smooth_nr = smooth_dr = 1e-5`.
 - Void pixels (all of an image ignored) contribute nothing: such an image has every count 0 and a
   loss of 0 (with `smooth > 0`), with zero gradient.
+- Soft labels (`soft_label=True`): with targets strictly between 0 and 1 (label smoothing,
+  averaged annotators, mixup, distillation from a teacher's probabilities) the counts above are
+  not minimised at `p = t`: for `t = 0.5` everywhere Dice gives 0.5 at `p = t` and 0.33 at
+  `p = 1`, so training pushes the prediction to hard labels. `soft_label=True` takes
+  `tp = (|p|_1 + |t|_1 - |p - t|_1) / 2`, `fp = |p|_1 - tp`, `fn = |t|_1 - tp` (Wang and
+  Blaschko, MICCAI 2023; MONAI's `soft_label=True`), whose loss is 0 exactly at `p = t`. On hard
+  (0/1) labels the counts are the same as with `False`, so the option costs one extra sum; use
+  it whenever `y_true` may hold values other than 0 and 1. `squared=True` is unchanged by it
+  (its L2 form gives back `sum p t`).
 """
 
 from __future__ import annotations
@@ -33,11 +42,15 @@ from imagelosses import _checks
 from imagelosses._registry import register_loss
 from imagelosses._types import Tensor
 from imagelosses.losses import _labels
-from imagelosses.losses._counts import pixel_sum, soft_counts
+from imagelosses.losses._counts import Counts, pixel_sum, soft_counts
 from imagelosses.losses.base import Loss
 
 # Floor of every ratio's denominator, and of the Dice score under `log=True` (smp's eps).
 DIVISION_EPSILON = 1e-7
+
+_checks.SHARED_DOCS.setdefault(
+    "soft_label", "False (default) or True: counts for soft labels, minimised at `p = t` (see the "
+    "module docstring; MONAI's `soft_label`); the same values on hard labels.")
 
 
 def _ratio(numerator, denominator):
@@ -61,8 +74,25 @@ def _finish(per_class, seg, per_image, class_weights, include_background):
     return _labels.per_sample(value, seg, per_image)
 
 
+def _counts(seg, per_image, soft_label):
+    """The soft counts; with `soft_label=True`, `tp` from L1 norms (Wang and Blaschko 2023).
+
+    `tp = (|p|_1 + |t|_1 - |p - t|_1) / 2`, `fp = |p|_1 - tp`, `fn = |t|_1 - tp` over the counted
+    pixels (MONAI's `soft_label=True`). On hard labels `|p - t|_1 = fp + fn`, so every count is
+    unchanged; on soft labels every region loss here is 0, its minimum, exactly at `p = t`.
+    """
+    counts = soft_counts(seg, per_image)
+    if not soft_label:
+        return counts
+    difference = pixel_sum(ops.abs(seg.pred - seg.target), seg, per_image)
+    tp = ops.maximum(0.5 * (counts.predicted + counts.actual - difference), 0.0)
+    return Counts(tp, ops.maximum(counts.predicted - tp, 0.0), ops.maximum(counts.actual - tp, 0.0),
+                  counts.predicted, counts.actual)
+
+
 @_checks.options(
-    smooth=_checks.non_negative(), squared=_checks.flag, log=_checks.flag, **_labels.LABEL_OPTIONS
+    smooth=_checks.non_negative(), squared=_checks.flag, log=_checks.flag,
+    soft_label=_checks.flag, **_labels.LABEL_OPTIONS
 )
 def dice_loss(
     y_true: Tensor,
@@ -71,6 +101,7 @@ def dice_loss(
     smooth: float = 1.0,
     squared: bool = False,
     log: bool = False,
+    soft_label: bool = False,
     ignore_class: int | Sequence[int] | None = None,
     class_weights: Sequence[float] | None = None,
     per_image: bool = True,
@@ -103,7 +134,7 @@ def dice_loss(
                    include_background=include_background, data_format=data_format,
                    spatial_dims=spatial_dims)
     seg, per_image = _prepare(y_true, y_pred, options)
-    counts = soft_counts(seg, per_image)
+    counts = _counts(seg, per_image, soft_label and not squared)  # squared: the same either way
     if squared:
         denominator = (pixel_sum(ops.square(seg.pred), seg, per_image)
                        + pixel_sum(ops.square(seg.target), seg, per_image))
@@ -114,12 +145,13 @@ def dice_loss(
     return _finish(per_class, seg, per_image, class_weights, include_background)
 
 
-@_checks.options(smooth=_checks.non_negative(), **_labels.LABEL_OPTIONS)
+@_checks.options(smooth=_checks.non_negative(), soft_label=_checks.flag, **_labels.LABEL_OPTIONS)
 def jaccard_loss(
     y_true: Tensor,
     y_pred: Tensor,
     *,
     smooth: float = 1.0,
+    soft_label: bool = False,
     ignore_class: int | Sequence[int] | None = None,
     class_weights: Sequence[float] | None = None,
     per_image: bool = True,
@@ -143,13 +175,13 @@ def jaccard_loss(
                    include_background=include_background, data_format=data_format,
                    spatial_dims=spatial_dims)
     seg, per_image = _prepare(y_true, y_pred, options)
-    c = soft_counts(seg, per_image)
+    c = _counts(seg, per_image, soft_label)
     per_class = 1.0 - _ratio(c.tp + smooth, c.tp + c.fp + c.fn + smooth)
     return _finish(per_class, seg, per_image, class_weights, include_background)
 
 
-def _tversky_index(seg, per_image, alpha, beta, smooth):
-    c = soft_counts(seg, per_image)
+def _tversky_index(seg, per_image, alpha, beta, smooth, soft_label):
+    c = _counts(seg, per_image, soft_label)
     return _ratio(c.tp + smooth, c.tp + alpha * c.fp + beta * c.fn + smooth)
 
 
@@ -164,7 +196,7 @@ def _tversky_weights(options):
 
 @_checks.options(
     combined=_tversky_weights, alpha=_checks.non_negative(), beta=_checks.non_negative(),
-    smooth=_checks.non_negative(), **_labels.LABEL_OPTIONS
+    smooth=_checks.non_negative(), soft_label=_checks.flag, **_labels.LABEL_OPTIONS
 )
 def tversky_loss(
     y_true: Tensor,
@@ -173,6 +205,7 @@ def tversky_loss(
     alpha: float = 0.5,
     beta: float = 0.5,
     smooth: float = 1.0,
+    soft_label: bool = False,
     ignore_class: int | Sequence[int] | None = None,
     class_weights: Sequence[float] | None = None,
     per_image: bool = True,
@@ -201,13 +234,14 @@ def tversky_loss(
                    include_background=include_background, data_format=data_format,
                    spatial_dims=spatial_dims)
     seg, per_image = _prepare(y_true, y_pred, options)
-    per_class = 1.0 - _tversky_index(seg, per_image, alpha, beta, smooth)
+    per_class = 1.0 - _tversky_index(seg, per_image, alpha, beta, smooth, soft_label)
     return _finish(per_class, seg, per_image, class_weights, include_background)
 
 
 @_checks.options(
     combined=_tversky_weights, alpha=_checks.non_negative(), beta=_checks.non_negative(),
-    gamma=_checks.positive(), smooth=_checks.non_negative(), **_labels.LABEL_OPTIONS
+    gamma=_checks.positive(), smooth=_checks.non_negative(), soft_label=_checks.flag,
+    **_labels.LABEL_OPTIONS
 )
 def focal_tversky_loss(
     y_true: Tensor,
@@ -217,6 +251,7 @@ def focal_tversky_loss(
     beta: float = 0.7,
     gamma: float = 0.75,
     smooth: float = 1.0,
+    soft_label: bool = False,
     ignore_class: int | Sequence[int] | None = None,
     class_weights: Sequence[float] | None = None,
     per_image: bool = True,
@@ -246,19 +281,20 @@ def focal_tversky_loss(
                    include_background=include_background, data_format=data_format,
                    spatial_dims=spatial_dims)
     seg, per_image = _prepare(y_true, y_pred, options)
-    miss = 1.0 - _tversky_index(seg, per_image, alpha, beta, smooth)
+    miss = 1.0 - _tversky_index(seg, per_image, alpha, beta, smooth, soft_label)
     perfect = miss <= 0.0  # False for NaN, so a NaN input stays NaN
     # where twice: the unused branch sees 1, so the gradient of the power stays finite at 0
     per_class = ops.where(perfect, 0.0, ops.power(ops.where(perfect, 1.0, miss), gamma))
     return _finish(per_class, seg, per_image, class_weights, include_background)
 
 
-@_checks.options(smooth=_checks.non_negative(), **_labels.LABEL_OPTIONS)
+@_checks.options(smooth=_checks.non_negative(), soft_label=_checks.flag, **_labels.LABEL_OPTIONS)
 def generalized_dice_loss(
     y_true: Tensor,
     y_pred: Tensor,
     *,
     smooth: float = 1e-5,
+    soft_label: bool = False,
     ignore_class: int | Sequence[int] | None = None,
     class_weights: Sequence[float] | None = None,
     per_image: bool = True,
@@ -296,7 +332,7 @@ def generalized_dice_loss(
     if not include_background and k > 1:
         counted[0] = 0.0
     counted = ops.convert_to_tensor(counted.astype(np.float32))
-    c = soft_counts(seg, per_image)
+    c = _counts(seg, per_image, soft_label)
     volume = c.actual
     present = volume > 0.0
     inverse = ops.where(present, 1.0 / ops.square(ops.where(present, volume, 1.0)), 0.0)
