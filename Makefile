@@ -18,7 +18,9 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet -e ".[backends,test,cli,docs]"
 	touch $(STAMP)
 
-test: $(STAMP)
+# Lint first (seconds), then the suite on every backend; the suite also builds the docs with
+# --strict and tests the wheel (tests/test_docs.py, tests/test_wheel.py, under jax).
+test: $(STAMP) lint
 	BACKENDS="$(BACKENDS)" PY=$(PY) bash scripts/test_all_backends.sh
 
 # The main job: the loss bake-off with its defaults (about 2 minutes on a 2-core CPU); the report

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import importlib.metadata
 import importlib.util
 import inspect
 import os
@@ -24,7 +25,6 @@ import re
 import shlex
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import keras
@@ -93,7 +93,7 @@ def _makefile_targets() -> set[str]:
 
 
 def _extras() -> set[str]:
-    return set(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"])
+    return set(importlib.metadata.metadata("imagelosses").get_all("Provides-Extra") or ())
 
 
 def check_shell_line(line: str) -> None:
@@ -144,8 +144,13 @@ def test_bakeoff_tables_quoted_from_readme():
 
 def _public_objects():
     """(defining module, name, object) for every public function, class and constant."""
-    spaces = [imagelosses, imagelosses.losses, imagelosses.filters, imagelosses.structural,
-              imagelosses.metrics]
+    spaces = [
+        imagelosses,
+        imagelosses.losses,
+        imagelosses.filters,
+        imagelosses.structural,
+        imagelosses.metrics,
+    ]
     seen = {}
     for space in spaces:
         for name in space.__all__:
@@ -161,11 +166,16 @@ def _public_objects():
 @pytest.fixture(scope="module")
 def built_site(tmp_path_factory):
     if keras.backend.backend() != "jax":
-        pytest.skip("the site is built once per suite, under the jax backend (it reads the same docstrings on all)")
+        pytest.skip(
+            "the site is built once per suite, under the jax backend (it reads the same docstrings on all)"
+        )
     site = tmp_path_factory.mktemp("site")
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
     assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}"
     return site

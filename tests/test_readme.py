@@ -18,8 +18,10 @@ def test_readme_examples_run(tmp_path, monkeypatch):
     rng = np.random.default_rng(0)
     clean = rng.random((4, 64, 64, 1)).astype("float32")
     namespace = {  # the names the examples leave to the reader
-        "clean_images": clean, "noisy_images": np.clip(clean + 0.1 * rng.standard_normal(clean.shape), 0, 1),
-        "x": clean, "y": clean,
+        "clean_images": clean,
+        "noisy_images": np.clip(clean + 0.1 * rng.standard_normal(clean.shape), 0, 1),
+        "x": clean,
+        "y": clean,
     }
     monkeypatch.chdir(tmp_path)  # model.save("model.keras") writes here
     for block in blocks:

@@ -80,11 +80,19 @@ def test_wheel_holds_the_package_and_no_tests_or_data(dist):
         names = archive.namelist()
     info = f"imagelosses-{imagelosses.__version__}.dist-info/"
     package = [n for n in names if not n.startswith(info)]
-    assert all(n.startswith("imagelosses/") for n in package), [n for n in package if not n.startswith("imagelosses/")]
-    assert not [n for n in package if not (n.endswith(".py") or n == "imagelosses/py.typed")], "data files in the wheel"
+    assert all(n.startswith("imagelosses/") for n in package), [
+        n for n in package if not n.startswith("imagelosses/")
+    ]
+    assert not [n for n in package if not (n.endswith(".py") or n == "imagelosses/py.typed")], (
+        "data files in the wheel"
+    )
     assert not [n for n in names if "tests/" in n or "__pycache__" in n or "benchmarks/" in n]
-    for module in ("imagelosses/__init__.py", "imagelosses/py.typed", "imagelosses/losses/base.py",
-                   "imagelosses/cli/main.py"):
+    for module in (
+        "imagelosses/__init__.py",
+        "imagelosses/py.typed",
+        "imagelosses/losses/base.py",
+        "imagelosses/cli/main.py",
+    ):
         assert module in names
     assert info + "licenses/LICENSE" in names
     with zipfile.ZipFile(wheel) as archive:
@@ -99,8 +107,20 @@ def test_wheel_installs_into_a_clean_venv_and_computes_a_loss(dist, tmp_path):
     _run([sys.executable, "-m", "venv", str(venv)])
     python = venv / "bin" / "python"
     # only keras, numpy and one backend: none of this environment's packages
-    _run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(wheel),
-          "keras", "numpy", "jax"])
+    _run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            str(wheel),
+            "keras",
+            "numpy",
+            "jax",
+        ]
+    )
     installed = _run([str(python), "-m", "pip", "list", "--format", "freeze"]).stdout.lower()
     for absent in ("tensorflow", "torch", "pytest", "matplotlib", "scikit-image"):  # (jax brings scipy)
         assert f"\n{absent}==" not in f"\n{installed}", f"{absent} was installed into the clean venv"
@@ -108,4 +128,6 @@ def test_wheel_installs_into_a_clean_venv_and_computes_a_loss(dist, tmp_path):
     result = _run([str(python), "-c", SMOKE], env=env, cwd=tmp_path)
     assert f"ok {venv}" in result.stdout, result.stdout  # imported from the venv, not this checkout
     version = _run([str(venv / "bin" / "imagelosses"), "--version"], env=env, cwd=tmp_path).stdout
-    assert version.startswith(f"imagelosses {imagelosses.__version__}, keras ") and "backend jax" in version, version
+    assert (
+        version.startswith(f"imagelosses {imagelosses.__version__}, keras ") and "backend jax" in version
+    ), version
