@@ -42,7 +42,8 @@ lint: $(STAMP)
 # The documentation site from mkdocs.yml and docs/, with the API reference read from the
 # docstrings; any warning fails the build. The static site goes to site/ (not committed).
 docs: $(STAMP)
-	$(VENV)/bin/mkdocs build --strict --site-dir site
+	KERAS_BACKEND=$${KERAS_BACKEND:-jax} TF_CPP_MIN_LOG_LEVEL=3 NO_MKDOCS_2_WARNING=1 \
+		$(VENV)/bin/mkdocs build --strict --site-dir site
 
 clean:
 	rm -rf $(VENV) .pytest_cache site dist build
