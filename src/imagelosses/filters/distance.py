@@ -26,10 +26,12 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Sequence
 
 from keras import ops
 
 from imagelosses._shapes import resolve_layout, to_float
+from imagelosses._types import Tensor
 
 # Largest temporary of a min-plus pass, in float32 elements per image (2**24: 64 MiB).
 CHUNK_ELEMENTS = 2**24
@@ -142,7 +144,13 @@ def squared_distance_axes(zero, axes, spacing, per_image: int):
     return f
 
 
-def distance_transform(x, *, spacing=None, data_format=None, spatial_dims=None):
+def distance_transform(
+    x: Tensor,
+    *,
+    spacing: float | Sequence[float] | None = None,
+    data_format: str | None = None,
+    spatial_dims: int | None = None,
+) -> Tensor:
     """Exact Euclidean distance from each element where `x != 0` to the nearest `x == 0`.
 
     Per image and channel, `out[p] = min_{q : x[q] == 0} |(p - q) * spacing|` (0 where

@@ -17,6 +17,7 @@ from keras import ops
 
 from imagelosses import _checks
 from imagelosses._shapes import resolve_layout, to_float
+from imagelosses._types import Tensor
 from imagelosses.filters import _conv
 from imagelosses.filters.kernels import (
     BOX_3,
@@ -41,7 +42,9 @@ def _prepare(images, mode, data_format, spatial_dims):
     return x, layout
 
 
-def sobel(images, *, mode="reflect", data_format=None, spatial_dims=None):
+def sobel(
+    images: Tensor, *, mode: str = "reflect", data_format: str | None = None, spatial_dims: int | None = None
+) -> Tensor:
     """Sobel derivatives along every spatial axis.
 
     Component `a` correlates with the derivative taps `[-1, 0, 1]` along spatial axis `a` and the
@@ -88,7 +91,9 @@ def portable_sobel(x, layout, mode):
     return ops.stack(components, axis=-1)
 
 
-def gradient_magnitude(images, *, mode="reflect", data_format=None, spatial_dims=None):
+def gradient_magnitude(
+    images: Tensor, *, mode: str = "reflect", data_format: str | None = None, spatial_dims: int | None = None
+) -> Tensor:
     """`sqrt(sum_a sobel_a**2 + MAGNITUDE_EPSILON)`: the Sobel gradient norm, input-shaped.
 
     Takes the arguments of `sobel`; returns a float32 tensor of the input's shape (shrunk by 2
@@ -99,7 +104,14 @@ def gradient_magnitude(images, *, mode="reflect", data_format=None, spatial_dims
     return ops.sqrt(ops.sum(ops.square(components), axis=-1) + MAGNITUDE_EPSILON)
 
 
-def laplacian(images, *, diagonals=False, mode="reflect", data_format=None, spatial_dims=None):
+def laplacian(
+    images: Tensor,
+    *,
+    diagonals: bool = False,
+    mode: str = "reflect",
+    data_format: str | None = None,
+    spatial_dims: int | None = None,
+) -> Tensor:
     """Discrete Laplacian of each image and channel.
 
     `diagonals=False`: the cross stencil, `sum_a correlate1d(x, [1, -2, 1], axis=a)`, exactly

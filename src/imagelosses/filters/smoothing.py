@@ -12,6 +12,7 @@ import keras
 
 from imagelosses import _checks
 from imagelosses._shapes import check_number, resolve_layout, to_float
+from imagelosses._types import Tensor
 from imagelosses.filters import _conv
 from imagelosses.filters.kernels import gaussian_taps
 
@@ -48,8 +49,15 @@ def gaussian_filter_axes(x, layout, *, size: int, sigma: float, mode: str):
 
 
 def gaussian_blur(
-    images, *, sigma=1.5, size=11, truncate=None, mode="reflect", data_format=None, spatial_dims=None
-):
+    images: Tensor,
+    *,
+    sigma: float = 1.5,
+    size: int | None = 11,
+    truncate: float | None = None,
+    mode: str = "reflect",
+    data_format: str | None = None,
+    spatial_dims: int | None = None,
+) -> Tensor:
     """Gaussian blur of each image and channel: one 1D Gaussian pass per spatial axis.
 
     `out = correlate1d(... correlate1d(x, g, axis_1) ..., g, axis_n)` with

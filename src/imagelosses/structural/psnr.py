@@ -8,6 +8,7 @@ from keras import ops
 
 from imagelosses import _checks
 from imagelosses._shapes import check_number, image_pair
+from imagelosses._types import Tensor
 
 # The MSE is floored at this fraction of max_val**2, capping PSNR at 10 * log10(1e10) = 100 dB:
 # identical images give 100, not inf, so batch means, gradients and JSON logs stay finite. A
@@ -16,7 +17,10 @@ PSNR_MSE_FLOOR = 1e-10
 
 
 @_checks.options(max_val=_checks.positive(), **_checks.LAYOUT)
-def psnr(y_true, y_pred, *, max_val=1.0, data_format=None, spatial_dims=None):
+def psnr(
+    y_true: Tensor, y_pred: Tensor, *, max_val: float = 1.0, data_format: str | None = None,
+    spatial_dims: int | None = None,
+) -> Tensor:
     """Peak signal-to-noise ratio in decibels: `10 log10(max_val**2 / max(mse, floor))`.
 
     `mse` is the mean squared difference over space and channels of each image, and
