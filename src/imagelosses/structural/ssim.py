@@ -24,11 +24,14 @@ References:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from keras import ops
 
 from imagelosses import _checks
 from imagelosses._reduce import mean_over
 from imagelosses._shapes import check_number, image_pair
+from imagelosses._types import Tensor
 from imagelosses.filters.smoothing import check_window, gaussian_filter_axes
 
 # The five weights of Wang, Simoncelli and Bovik (2003), finest scale first (tf.image's default).
@@ -106,9 +109,9 @@ def _prepare(y_true, y_pred, max_val, filter_size, filter_sigma, k1, k2, data_fo
 
 @_checks.options(**SSIM_OPTIONS)
 def ssim_map(
-    y_true, y_pred, *, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03,
-    data_format=None, spatial_dims=None,
-):
+    y_true: Tensor, y_pred: Tensor, *, max_val: float = 1.0, filter_size: int = 11, filter_sigma: float = 1.5,
+    k1: float = 0.01, k2: float = 0.03, data_format: str | None = None, spatial_dims: int | None = None,
+) -> Tensor:
     """The local SSIM map `luminance * cs` (see the module docstring), per channel.
 
     Returns:
@@ -128,9 +131,9 @@ def ssim_map(
 
 @_checks.options(**SSIM_OPTIONS)
 def ssim(
-    y_true, y_pred, *, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03,
-    data_format=None, spatial_dims=None,
-):
+    y_true: Tensor, y_pred: Tensor, *, max_val: float = 1.0, filter_size: int = 11, filter_sigma: float = 1.5,
+    k1: float = 0.01, k2: float = 0.03, data_format: str | None = None, spatial_dims: int | None = None,
+) -> Tensor:
     """Structural similarity of each image pair: the mean of the SSIM map over space and channels.
 
     Equals `tf.image.ssim` (and `keras.ops.image.ssim`) on 2D images to float32 rounding. On 3D
@@ -232,9 +235,10 @@ def _clipped_power(term, exponent: float):
 
 @_checks.options(**MS_SSIM_OPTIONS)
 def ms_ssim(
-    y_true, y_pred, *, max_val=1.0, power_factors=MS_SSIM_POWER_FACTORS, filter_size=11,
-    filter_sigma=1.5, k1=0.01, k2=0.03, data_format=None, spatial_dims=None,
-):
+    y_true: Tensor, y_pred: Tensor, *, max_val: float = 1.0,
+    power_factors: Sequence[float] = MS_SSIM_POWER_FACTORS, filter_size: int = 11, filter_sigma: float = 1.5,
+    k1: float = 0.01, k2: float = 0.03, data_format: str | None = None, spatial_dims: int | None = None,
+) -> Tensor:
     """Multi-scale structural similarity of each image pair.
 
     `ms_ssim = mean over channels of prod_{j<M} relu(cs_j) ** p_j * relu(ssim_M) ** p_M`, where
