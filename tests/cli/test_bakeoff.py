@@ -1,4 +1,4 @@
-"""`imagelosses bakeoff`: tiny --quick runs, the report's files, the same seed, user data, errors."""
+"""`imagelosses bakeoff`: tiny --quick runs, the report's files, seeds, user data, errors."""
 
 import base64
 import json
@@ -40,14 +40,19 @@ def test_quick_restore_writes_a_complete_report(run_cli, tmp_path):
                                    *TINY, "--out", out)
     assert code == 0, stderr
     assert "restore 1/2 mse" in stderr and "epoch 1/1" in stderr  # progress per run
-    assert " *" in stdout and "input (no net)" in stdout  # summary with the best marked
+    assert "input (no net)" in stdout and "max |output|" in stdout
     metrics = _check_report(out)
-    assert metrics["settings"]["seed"] == 3 and metrics["settings"]["backend"]
+    assert metrics["schema"] == "imagelosses.bakeoff/2"
+    assert metrics["settings"]["seeds"] == [3] and metrics["settings"]["backend"]
     (restore,) = metrics["results"]
     assert [r["loss"] for r in restore["runs"]] == ["mse", "mae+0.1*sobel"]
+    assert [s["loss"] for s in restore["losses"]] == ["mse", "mae+0.1*sobel"]
     for run in restore["runs"]:
         assert np.isfinite(run["metrics"]["PSNR"]) and 0 < run["metrics"]["SSIM"] <= 1
-        assert len(run["history"]["loss"]) == 1
+        assert len(run["history"]["loss"]) == 1 and len(run["history"]["heldout"]) == 1
+        assert run["diagnostics"]["output"] == "output" and not run["diagnostics"]["diverged"]
+    for verdict in restore["verdicts"]:  # a best, or a tie, for every score
+        assert (verdict["best"] is None) != (verdict["tied"] == [])
     assert {f.split("/")[-1] for f in restore["figures"]} == {
         "restore_examples.png", "restore_curves.png", "restore_metrics.png"}
 
@@ -64,6 +69,39 @@ def test_same_seed_gives_the_same_numbers(run_cli, tmp_path):
     assert results[0] == results[1]
 
 
+@needs_structural
+def test_two_seeds_give_a_std_column_and_bands(run_cli, tmp_path, monkeypatch):
+    import matplotlib.axes
+
+    bands = []
+    fill_between = matplotlib.axes.Axes.fill_between
+    monkeypatch.setattr(matplotlib.axes.Axes, "fill_between",
+                        lambda self, *a, **k: bands.append(a) or fill_between(self, *a, **k))
+    out = tmp_path / "two"
+    code, stdout, err = run_cli("bakeoff", "--task", "restore", "--losses", "mse,mae",
+                                *TINY, "--seeds", "2", "--out", out)
+    assert code == 0, err
+    assert "±" in stdout and "over 2 seeds (3, 4)" in stdout
+    (restore,) = _check_report(out)["results"]
+    assert restore["seeds"] == [3, 4] and len(restore["runs"]) == 4
+    for summary in restore["losses"]:
+        runs = [r["metrics"]["PSNR"] for r in restore["runs"] if r["loss"] == summary["loss"]]
+        assert summary["seeds"] == 2
+        assert summary["mean"]["PSNR"] == pytest.approx(np.mean(runs))
+        assert summary["std"]["PSNR"] == pytest.approx(np.std(runs, ddof=1))
+    assert len(bands) == 4  # one band per loss in each of the two curve panels
+    assert restore["baseline"]["std"]["PSNR"] is not None
+
+
+def test_metrics_json_records_the_command_once(run_cli, tmp_path):
+    out = tmp_path / "cmd"
+    code, _, err = run_cli("bakeoff", "--task", "restore", "--losses", "mse", *TINY, "--out", out)
+    assert code == 0, err
+    command = json.loads((out / "metrics.json").read_text())["settings"]["command"]
+    assert command.startswith("imagelosses bakeoff --task restore")
+    assert command.count("bakeoff") == 1
+
+
 @needs_segmentation
 def test_quick_segment_scores_iou_per_class(run_cli, tmp_path):
     out = tmp_path / "seg"
@@ -73,7 +111,12 @@ def test_quick_segment_scores_iou_per_class(run_cli, tmp_path):
     metrics = _check_report(out)
     (segment,) = metrics["results"]
     names = {m["name"] for m in segment["metrics"]}
-    assert {"IoU background", "IoU disc", "IoU ring", "mean IoU"} <= names
+    assert {"IoU background", "IoU disc", "IoU ring", "mean IoU", "Dice background", "Dice disc",
+            "Dice ring", "mean Dice"} <= names
+    assert "Dice disc" in stdout and "max |logit|" in stdout
+    for run in segment["runs"]:
+        assert run["diagnostics"]["output"] == "logit"
+        assert 0 < run["diagnostics"]["max_abs_output"] < run["diagnostics"]["limit"]
     fractions = segment["data"]["class_pixel_fraction"]
     assert 0.002 < fractions[1] < 0.03 and 0.002 < fractions[2] < 0.03  # rare: about 1:100
 
@@ -123,6 +166,9 @@ def test_user_masks_unpaired_and_mismatched(run_cli, tmp_path, photo_folder):
         (["--task", "restore", "--epochs", "0"], "--epochs must be at least 1"),
         (["--masks", "somewhere"], "--masks needs --images"),
         (["--losses", "mse"], "--losses needs --task restore or --task segment"),
+        (["--seeds", "0"], "--seeds must be at least 1"),
+        (["--learning-rate", "-1"], "--learning-rate must be positive"),
+        (["--task", "segment", "--losses", "dice+LaplacianLoss"], "has no from_logits option"),
     ],
 )
 def test_bad_arguments_exit_2_before_training(run_cli, tmp_path, args, message):

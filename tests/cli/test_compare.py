@@ -122,3 +122,82 @@ def test_masks_with_non_integer_labels_exit_1(run_cli, tmp_path):
     b = _save(tmp_path / "p.npy", np.zeros((8, 8), np.float32))
     code, _, err = run_cli("compare", a, b, "--masks")
     assert code == 1 and "integer labels" in err
+
+
+@needs_structural
+def test_an_8bit_png_pairs_with_a_float_npy_each_scaled_by_its_own_dtype(run_cli, tmp_path, rng):
+    image = rng.integers(0, 256, (64, 64), dtype=np.uint8)
+    a = _save(tmp_path / "a.png", image)
+    b = _save(tmp_path / "b.npy", image.astype(np.float32) / 255)  # the same image, 0-1 floats
+    code, out, err = run_cli("compare", a, b, "--format", "json")
+    assert code == 0, err
+    pair = json.loads(out)["pairs"][0]
+    assert pair["SSIM"] == pytest.approx(1.0, abs=1e-5)
+    assert pair["PSNR"] > 60  # identical up to float32 rounding (capped at 100 dB)
+    assert pair["edge error"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_max_val_refuses_a_pair_whose_dtypes_imply_different_ranges(run_cli, tmp_path, rng):
+    image = rng.integers(0, 256, (32, 32), dtype=np.uint8)
+    a = _save(tmp_path / "a.png", image)
+    b = _save(tmp_path / "b.npy", image.astype(np.float32) / 255)
+    code, _, err = run_cli("compare", a, b, "--max-val", "255")
+    assert code == 1
+    assert "uint8 (0-255)" in err and "float32 (0-1)" in err and "leave --max-val out" in err
+
+
+def test_a_float_image_beyond_0_1_asks_for_max_val(run_cli, tmp_path, rng):
+    image = rng.uniform(0, 255, (32, 32)).astype(np.float32)
+    a, b = _save(tmp_path / "a.npy", image), _save(tmp_path / "b.npy", image)
+    code, _, err = run_cli("compare", a, b)
+    assert code == 1 and "floats are read as 0-1 intensities" in err and "--max-val" in err
+
+
+@needs_segmentation
+def test_masks_read_a_0_255_mask_as_binary_as_the_bakeoff_does(run_cli, tmp_path):
+    from imagelosses.cli import data
+
+    truth = np.zeros((16, 16), np.uint8)
+    truth[2:8, 2:8] = 255
+    pred = np.zeros((16, 16), np.uint8)
+    pred[2:8, 2:5] = 1  # a 0/1 prediction of half the object
+    a, b = _save(tmp_path / "t.png", truth), _save(tmp_path / "p.png", pred)
+    np.testing.assert_array_equal(data.read_labels(str(a)), truth // 255)  # the bake-off's reader
+    code, out, err = run_cli("compare", a, b, "--masks", "--format", "json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["columns"] == ["IoU 0", "IoU 1", "mean IoU", "Dice 0", "Dice 1", "mean Dice"]
+    assert result["pairs"][0]["IoU 1"] == pytest.approx(0.5)
+
+
+@needs_segmentation
+def test_masks_on_a_photograph_warn(run_cli, tmp_path):
+    photo = np.arange(256, dtype=np.uint8).repeat(4).reshape(32, 32)  # 256 grey levels
+    a, b = _save(tmp_path / "t.png", photo), _save(tmp_path / "p.png", photo)
+    code, _, err = run_cli("compare", a, b, "--masks", "--format", "json")
+    assert code == 0
+    assert "holds 256 distinct labels" in err and "photograph" in err
+
+
+@needs_structural
+def test_skip_unpaired_lists_the_files_and_compares_the_rest(run_cli, pair_folders):
+    ref, test = pair_folders
+    _save(ref / "only_here.png", np.zeros((8, 8), np.uint8))
+    code, out, err = run_cli("compare", ref, test, "--skip-unpaired", "--format", "json")
+    assert code == 0, err
+    assert "skipping 1 unpaired file(s)" in err and "only_here.png" in err
+    assert [p["test"].split("/")[-1] for p in json.loads(out)["pairs"]] == ["a.png", "b.png"]
+
+
+@needs_structural
+def test_long_comparisons_report_progress(run_cli, tmp_path, rng):
+    ref, test = tmp_path / "ref", tmp_path / "test"
+    ref.mkdir()
+    test.mkdir()
+    for i in range(20):
+        image = rng.integers(0, 256, (24, 24), dtype=np.uint8)
+        _save(ref / f"{i:02d}.png", image)
+        _save(test / f"{i:02d}.png", image)
+    code, _, err = run_cli("compare", ref, test, "--format", "csv")
+    assert code == 0, err
+    assert "compare: 2/20 pairs" in err and "compare: 20/20 pairs" in err

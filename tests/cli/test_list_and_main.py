@@ -56,7 +56,11 @@ def test_python_m_imagelosses_and_backend_in_a_child_process():
 def test_a_missing_cli_extra_is_named_with_its_install_command(run_cli, monkeypatch, tmp_path):
     # None in sys.modules makes `import matplotlib` fail as it does where the extra is absent.
     monkeypatch.setitem(sys.modules, "matplotlib", None)
+    out = tmp_path / "report"
     code, _, err = run_cli("bakeoff", "--quick", "--task", "restore", "--losses", "mse",
-                           "--out", tmp_path)
+                           "--out", out)
     assert code == 1
     assert "'matplotlib'" in err and "pip install 'imagelosses[cli]'" in err
+    # Checked before any training: no run started, no report folder written.
+    assert "epoch" not in err and "restore 1/1" not in err
+    assert not out.exists()

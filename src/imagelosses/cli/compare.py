@@ -2,9 +2,12 @@
 
 REF and TEST are two image files, or two folders whose files are paired by name (the suffix may
 differ: ref/a.png pairs with test/a.npy). Images: SSIM, MS-SSIM (when the image is large enough
-for five scales), PSNR (dB) and Sobel edge error (mean absolute difference of the Sobel responses,
-on intensities divided by --max-val). With --masks, REF and TEST are label maps: IoU and Dice per
-class, counted over all pairs for the overall row. Reads PNG, JPEG, TIFF and .npy.
+for five scales), PSNR (dB) and Sobel edge error (mean absolute difference of the Sobel responses
+on 0-1 intensities). Each file is scaled to 0-1 by its own dtype (8-bit by 255, 16-bit by 65535,
+floats as they are), so an 8-bit PNG pairs with a float .npy; --max-val instead gives one range
+for both files and refuses pairs whose dtypes imply different ranges. With --masks, REF and TEST
+are label maps, read as the bake-off reads them (a 0/255 mask is 0/1): IoU and Dice per class,
+counted over all pairs for the overall row. Reads PNG, JPEG, TIFF and .npy.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import csv
 import io
 import json
 import os
+import sys
+import time
 
 import keras
 import numpy as np
@@ -31,11 +36,24 @@ def add_arguments(parser):
     parser.add_argument("--format", choices=("table", "json", "csv"), default="table",
                         help="output format (default: table)")
     parser.add_argument("--max-val", type=float, default=None,
-                        help="intensity range for SSIM and PSNR (default: from the dtype of REF: "
-                             "255 for 8-bit, 65535 for 16-bit, 1 for float)")
+                        help="one intensity range for both files of every pair (default: each "
+                             "file's own dtype: 255 for 8-bit, 65535 for 16-bit, 1 for float)")
+    parser.add_argument("--skip-unpaired", action="store_true",
+                        help="leave out files without a partner in the other folder (listed on "
+                             "stderr) instead of stopping")
 
 
-def _pairs(ref: str, test: str) -> list[tuple[str, str]]:
+# A float image holding values beyond this is not on a 0-1 scale: --max-val must say its range.
+FLOAT_LIMIT = 1.5
+# Progress on stderr for comparisons of at least this many pairs (redrawn in place on a terminal).
+PROGRESS_PAIRS = 20
+
+
+def _warn(message: str):
+    print(f"imagelosses compare: warning: {message}", file=sys.stderr)
+
+
+def _pairs(ref: str, test: str, skip_unpaired: bool = False) -> list[tuple[str, str]]:
     for path in (ref, test):
         if not os.path.exists(path):
             raise CLIError(f"{path} does not exist")
@@ -43,7 +61,7 @@ def _pairs(ref: str, test: str) -> list[tuple[str, str]]:
         raise CLIError(f"REF and TEST must both be files or both be folders; received {ref} and "
                        f"{test}", EXIT_USAGE)
     if os.path.isdir(ref):
-        return data.pair_files(ref, test)
+        return data.pair_files(ref, test, skip_unpaired=skip_unpaired, warn=_warn)
     return [(ref, test)]
 
 
@@ -69,12 +87,32 @@ def image_scores(ref: np.ndarray, test: np.ndarray, max_val: float) -> dict:
     return scores
 
 
-def _labels(path: str, array: np.ndarray) -> np.ndarray:
-    if array.ndim != 2:
-        raise CLIError(f"{path} has shape {array.shape}; a label map must be 2D (H, W)")
-    if array.dtype != bool and (not np.all(np.mod(array, 1) == 0) or array.min() < 0):
-        raise CLIError(f"{path} holds values that are not non-negative integer labels")
-    return array.astype(np.int64)
+def _range(path: str, array: np.ndarray) -> float:
+    """The intensity range of one file from its dtype; CLIError for a float image beyond 0-1."""
+    max_val = data.default_max_val(array)
+    if np.issubdtype(array.dtype, np.floating) and np.nanmax(np.abs(array)) > FLOAT_LIMIT:
+        raise CLIError(f"{path} is a {array.dtype} image with values up to "
+                       f"{float(np.nanmax(np.abs(array))):.6g}; floats are read as 0-1 intensities. "
+                       "Pass --max-val with the range of both files")
+    return max_val
+
+
+def scaled_pair(ref_path, test_path, ref, test, max_val):
+    """Both images as float32 on one range, and that range.
+
+    Without `max_val`, each file is divided by its own dtype's range (`_range`) and the pair is
+    compared on 0-1. With `max_val`, both keep their values, and a pair whose dtypes imply different
+    ranges (8-bit against float, say) is refused.
+    """
+    if max_val is None:
+        ref_max, test_max = _range(ref_path, ref), _range(test_path, test)
+        return ref.astype(np.float32) / ref_max, test.astype(np.float32) / test_max, 1.0
+    ref_max, test_max = data.default_max_val(ref), data.default_max_val(test)
+    if ref_max != test_max:
+        raise CLIError(f"--max-val {max_val:g} gives both files one range, but {ref_path} is "
+                       f"{ref.dtype} (0-{ref_max:g}) and {test_path} is {test.dtype} "
+                       f"(0-{test_max:g}); leave --max-val out to scale each by its own dtype")
+    return ref.astype(np.float32), test.astype(np.float32), float(max_val)
 
 
 def _mask_metrics(num_classes: int):
@@ -92,11 +130,11 @@ def _per_class(metric, num_classes: int) -> np.ndarray:
     return values
 
 
-def mask_scores(pairs_arrays, num_classes: int, names) -> tuple[list[dict], dict]:
+def mask_scores(pairs_arrays, num_classes: int, names, progress=None) -> tuple[list[dict], dict]:
     overall = _mask_metrics(num_classes)
     rows = []
     eye = np.eye(num_classes, dtype=np.float32)
-    for ref, test in pairs_arrays:
+    for index, (ref, test) in enumerate(pairs_arrays):
         y_true = ref[None, ..., None].astype(np.int32)
         y_pred = eye[np.clip(test, 0, num_classes - 1)][None]  # one-hot of the test labels
         metrics = _mask_metrics(num_classes)
@@ -108,6 +146,8 @@ def mask_scores(pairs_arrays, num_classes: int, names) -> tuple[list[dict], dict
             scores.update({f"{label} {n}": float(v) for n, v in zip(names, values)})
             scores[f"mean {label}"] = float(np.nanmean(values)) if np.isfinite(values).any() else None
         rows.append(scores)
+        if progress is not None:
+            progress.update(index + 1)
     total = {}
     for metric, label in zip(overall, ("IoU", "Dice")):
         values = _per_class(metric, num_classes)
@@ -122,7 +162,11 @@ def _read_all(pairs, masks: bool):
         try:
             ref, test = data.read_image(ref_path), data.read_image(test_path)
             if masks:
-                ref, test = _labels(ref_path, ref), _labels(test_path, test)
+                ref, test = data.read_labels(ref_path, ref), data.read_labels(test_path, test)
+                for path, labels in ((ref_path, ref), (test_path, test)):
+                    warning = data.labels_warning(path, labels)
+                    if warning:
+                        _warn(warning)
         except CLIError as error:
             problems.append(str(error))
             continue
@@ -134,11 +178,38 @@ def _read_all(pairs, masks: bool):
     return arrays, problems
 
 
+class _Progress:
+    """`compare: 12/240 pairs` on stderr: redrawn on a terminal, else a line per tenth of the work."""
+
+    def __init__(self, total: int):
+        self.total, self.start = total, time.perf_counter()
+        self.show = total >= PROGRESS_PAIRS
+        self.tty = sys.stderr.isatty()
+        self.step = max(1, total // 10)
+
+    def update(self, done: int):
+        if not self.show or not (self.tty or done % self.step == 0 or done == self.total):
+            return
+        text = f"compare: {done}/{self.total} pairs, {time.perf_counter() - self.start:.1f} s"
+        end = ("\n" if done == self.total else "") if self.tty else "\n"
+        sys.stderr.write(("\r" + text if self.tty else text) + end)
+        sys.stderr.flush()
+
+
 def run(args) -> int:
-    pairs = _pairs(args.ref, args.test)
+    pairs = _pairs(args.ref, args.test, args.skip_unpaired)
     if args.max_val is not None and args.max_val <= 0:
         raise CLIError(f"--max-val must be positive; received {args.max_val}", EXIT_USAGE)
     arrays, problems = _read_all(pairs, args.masks)
+    if not args.masks:
+        checked = []
+        for ref_path, test_path, ref, test in arrays:
+            try:
+                checked.append((ref_path, test_path,
+                                *scaled_pair(ref_path, test_path, ref, test, args.max_val)))
+            except CLIError as error:
+                problems.append(str(error))
+        arrays = checked
     if problems:
         raise CLIError(f"{len(problems)} of {len(pairs)} pair(s) cannot be compared:\n  "
                        + "\n  ".join(problems), EXIT_DATA)
@@ -146,20 +217,21 @@ def run(args) -> int:
         num_classes = int(max(max(r.max(), t.max()) for _, _, r, t in arrays)) + 1
         num_classes = max(num_classes, 2)
         names = [str(k) for k in range(num_classes)]
-        scores, overall = mask_scores([(r, t) for _, _, r, t in arrays], num_classes, names)
+        scores, overall = mask_scores([(r, t) for _, _, r, t in arrays], num_classes, names,
+                                      _Progress(len(arrays)))
         columns = [f"IoU {n}" for n in names] + ["mean IoU"] + [f"Dice {n}" for n in names]
         columns += ["mean Dice"]
     else:
-        scores = []
-        for _, _, ref, test in arrays:
-            max_val = args.max_val or data.default_max_val(ref)
+        scores, progress = [], _Progress(len(arrays))
+        for index, (_, _, ref, test, max_val) in enumerate(arrays):
             scores.append(image_scores(ref, test, max_val))
+            progress.update(index + 1)
         columns = ["SSIM", "MS-SSIM", "PSNR", "edge error"]
         overall = {}
         for c in columns:
             values = [s[c] for s in scores if s[c] is not None]
             overall[c] = float(np.mean(values)) if values else None
-    rows = [dict(ref=r, test=t, **s) for (r, t, _, _), s in zip(arrays, scores)]
+    rows = [dict(ref=item[0], test=item[1], **s) for item, s in zip(arrays, scores)]
     print(_render(args.format, columns, rows, overall))
     return 0
 

@@ -95,8 +95,13 @@ def list_images(folder: str) -> list[str]:
     return [os.path.join(folder, n) for n in names if os.path.isfile(os.path.join(folder, n))]
 
 
-def pair_files(ref_dir: str, test_dir: str, what=("reference", "test")) -> list[tuple[str, str]]:
-    """Files of two folders paired by name without suffix; CLIError listing every unpaired file."""
+def pair_files(ref_dir: str, test_dir: str, what=("reference", "test"), *,
+               skip_unpaired: bool = False, warn=None) -> list[tuple[str, str]]:
+    """Files of two folders paired by name without suffix.
+
+    Unpaired files raise a CLIError listing each of them; with `skip_unpaired` they are passed to
+    `warn(message)` (when given) and left out instead.
+    """
     sides = []
     for folder in (ref_dir, test_dir):
         files, problems = {}, []
@@ -116,11 +121,51 @@ def pair_files(ref_dir: str, test_dir: str, what=("reference", "test")) -> list[
     left, right = sides
     unpaired = [f"{left[s]} (no {what[1]} file named {s}.*)" for s in sorted(set(left) - set(right))]
     unpaired += [f"{right[s]} (no {what[0]} file named {s}.*)" for s in sorted(set(right) - set(left))]
-    if unpaired:
-        raise CLIError(f"{len(unpaired)} unpaired file(s):\n  " + "\n  ".join(unpaired))
-    if not left:
-        raise CLIError(f"no image files in {ref_dir} and {test_dir}")
-    return [(left[s], right[s]) for s in sorted(left)]
+    if unpaired and not skip_unpaired:
+        raise CLIError(f"{len(unpaired)} unpaired file(s) (--skip-unpaired leaves them out):\n  "
+                       + "\n  ".join(unpaired))
+    if unpaired and warn is not None:
+        warn(f"skipping {len(unpaired)} unpaired file(s):\n  " + "\n  ".join(unpaired))
+    common = sorted(set(left) & set(right))
+    if not common:
+        raise CLIError(f"no pair of image files in {ref_dir} and {test_dir}")
+    return [(left[s], right[s]) for s in common]
+
+
+# ------------------------------------------------------------------------------------ labels
+# A label map with more distinct values than this is more likely a photograph than a mask.
+MANY_LABELS = 64
+
+
+def read_labels(path: str, array: np.ndarray | None = None) -> np.ndarray:
+    """A label map file as int32 class indices: the one reader of `compare --masks` and the bake-off.
+
+    The map must be 2D with non-negative integer values (bool, integer dtypes, or floats holding
+    whole numbers). A binary mask stored as 0/255 (how most tools save a black-and-white PNG) reads
+    as 0/1; every other map keeps its values as class indices. `array` is the file's content when
+    it has been read already. Raises CLIError for anything that is not a label map.
+    """
+    mask = read_image(path) if array is None else array
+    if mask.ndim != 2:
+        raise CLIError(f"{path} has shape {mask.shape}; a label map must be 2D (H, W)")
+    if mask.dtype == bool:
+        return mask.astype(np.int32)
+    if not np.all(np.isfinite(mask)) or not np.all(np.mod(mask, 1) == 0) or mask.min() < 0:
+        raise CLIError(f"{path} holds values that are not non-negative integer labels")
+    if mask.max() > np.iinfo(np.int32).max:
+        raise CLIError(f"{path} holds labels up to {mask.max()}; expected class indices")
+    if set(np.unique(mask).tolist()) <= {0, 255}:
+        return (mask == 255).astype(np.int32)  # a 0/255 binary mask
+    return mask.astype(np.int32)
+
+
+def labels_warning(path: str, labels: np.ndarray) -> str | None:
+    """A warning when a label map looks like a photograph (more than `MANY_LABELS` values)."""
+    count = len(np.unique(labels))
+    if count <= MANY_LABELS:
+        return None
+    return (f"{path} holds {count} distinct labels: is it a photograph rather than a label map? "
+            f"Each value is counted as a class.")
 
 
 # ------------------------------------------------------------------------------- degradations
@@ -297,25 +342,12 @@ def user_restore(folder: str, *, patch: int, patches: int, seed: int) -> Dataset
                                source=source)
 
 
-def _mask_labels(path: str, mask: np.ndarray) -> np.ndarray:
-    if mask.ndim != 2:
-        raise CLIError(f"mask {path} has shape {mask.shape}; expected a 2D label map (H, W)")
-    if mask.dtype == bool:
-        return mask.astype(np.int32)
-    if not np.all(np.equal(np.mod(mask, 1), 0)) or mask.min() < 0:
-        raise CLIError(f"mask {path} holds values that are not non-negative integer labels")
-    values = set(np.unique(mask).tolist())
-    if values <= {0, 255}:
-        return (mask == 255).astype(np.int32)  # a 0/255 binary mask
-    return mask.astype(np.int32)
-
-
 def user_segment(images_dir: str, masks_dir: str, *, size: int, seed: int) -> Dataset:
     pairs = pair_files(images_dir, masks_dir, what=("image", "mask"))
     images, labels, problems = [], [], []
     for image_path, mask_path in pairs:
         try:
-            image, mask = read_image(image_path), _mask_labels(mask_path, read_image(mask_path))
+            image, mask = read_image(image_path), read_labels(mask_path)
         except CLIError as error:
             problems.append(str(error))
             continue

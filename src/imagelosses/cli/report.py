@@ -1,7 +1,7 @@
-"""The bake-off report: PNG figures (matplotlib), `report.html` and `metrics.json`.
+"""The bake-off report: the printed summary, PNG figures (matplotlib), `report.html`, `metrics.json`.
 
-`report.html` embeds every figure as base64 (it opens offline, on its own) and links the same PNG
-files in `figures/`, which sit next to it.
+Everything here reads the objects of `results.py`. `report.html` embeds every figure as base64 (it
+opens offline, on its own) and links the same PNG files in `figures/`, which sit next to it.
 """
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ import textwrap
 
 import numpy as np
 
+from imagelosses.cli._common import fmt, text_table
+from imagelosses.cli.results import Bakeoff, TaskResult
+
 SEG_COLOURS = ["#000000", "#ff3b30", "#34c6f4", "#ffd60a", "#30d158", "#bf5af2", "#ff9f0a"]
 CROP = 96  # restoration examples show the centre crop of each held-out tile, in pixels
 
@@ -26,20 +29,6 @@ def _pyplot():
     import matplotlib.pyplot as plt
 
     return plt
-
-
-def _clean(value):
-    """JSON-safe: NaN/inf become null, numpy scalars become Python numbers."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items() if not str(k).startswith("_")}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, (np.floating, float)):
-        value = float(value)
-        return value if math.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
 
 
 def _crop_window(truth: np.ndarray) -> tuple[slice, slice]:
@@ -55,17 +44,17 @@ def _crop_window(truth: np.ndarray) -> tuple[slice, slice]:
     return slice(best[1], best[1] + CROP), slice(best[2], best[2] + CROP)
 
 
-def examples_figure(result: dict, path: str):
-    """Rows: held-out examples; columns: input, truth, then the prediction of each loss."""
+def examples_figure(result: TaskResult, path: str):
+    """Rows: held-out examples (first seed); columns: input, truth, each loss's prediction."""
     plt = _pyplot()
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
 
-    examples = result["_examples"]
-    columns = ["input", "truth"] + [run["loss"] for run in result["runs"]]
+    examples = result.examples
+    columns = ["input", "truth"] + result.losses()
     n_rows = len(examples["input"])
-    segment = result["task"] == "segment"
-    k = len(result["data"]["classes"]) if segment else 0
+    segment = result.task == "segment"
+    k = len(result.data["classes"]) if segment else 0
     cmap = ListedColormap((SEG_COLOURS * 5)[:k]) if segment else "gray"
     fig, axes = plt.subplots(n_rows, len(columns), figsize=(1.9 * len(columns), 2.1 * n_rows + 0.6),
                              squeeze=False)
@@ -84,37 +73,59 @@ def examples_figure(result: dict, path: str):
                 ax.set_title(textwrap.fill(name, 18), fontsize=9)
     if segment:
         handles = [Patch(color=SEG_COLOURS[i % len(SEG_COLOURS)], label=n)
-                   for i, n in enumerate(result["data"]["classes"])]
+                   for i, n in enumerate(result.data["classes"])]
         fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8, frameon=False)
-        title = "Segmentation: held-out images, true labels and each loss's predicted labels"
+        title = ("Segmentation: held-out images, true labels and each loss's predicted labels"
+                 f" (seed {result.seeds[0]})")
     else:
         title = (f"Restoration: held-out {CROP}x{CROP} px crops; input = blurred + noisy, "
-                 "intensities 0 (black) to 1 (white)")
+                 f"intensities 0 (black) to 1 (white) (seed {result.seeds[0]})")
     fig.suptitle(title, fontsize=10)
     fig.tight_layout(rect=(0, 0.05 if segment else 0, 1, 0.97))
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
-def curves_figure(result: dict, path: str):
+def _stack(rows) -> np.ndarray:
+    """Per-seed curves of possibly different lengths (a run stopped on NaN) as one NaN-padded array."""
+    length = max(len(r) for r in rows)
+    out = np.full((len(rows), length), np.nan)
+    for i, r in enumerate(rows):
+        out[i, :len(r)] = np.asarray(r, np.float64)
+    return out
+
+
+def _band(ax, curves: np.ndarray, label: str):
+    """The mean over seeds as a line, mean +- std as a shaded band (no band for one seed)."""
+    epochs = np.arange(1, curves.shape[1] + 1)
+    with np.errstate(all="ignore"):
+        mean = np.nanmean(curves, 0)
+        std = np.nanstd(curves, 0, ddof=1) if len(curves) > 1 else None
+    (line,) = ax.plot(epochs, mean, marker="o", ms=3, label=label)
+    if std is not None:
+        ax.fill_between(epochs, mean - std, mean + std, color=line.get_color(), alpha=0.2, lw=0)
+
+
+def curves_figure(result: TaskResult, path: str):
     """Left: training loss relative to its first epoch; right: the held-out score per epoch."""
     plt = _pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
-    curve_key = [k for k in result["runs"][0]["history"] if k != "loss"][0]
-    for run in result["runs"]:
-        losses = np.asarray(run["history"]["loss"], np.float64)
-        epochs = np.arange(1, len(losses) + 1)
-        first = losses[0] if losses[0] != 0 else 1.0
-        left.plot(epochs, losses / first, marker="o", ms=3, label=run["loss"])
-        right.plot(epochs, run["history"][curve_key], marker="o", ms=3, label=run["loss"])
+    for loss in result.losses():
+        runs = result.runs_of(loss)
+        losses = _stack([r.history["loss"] for r in runs])
+        first = np.where(np.isfinite(losses[:, :1]) & (losses[:, :1] != 0), losses[:, :1], 1.0)
+        _band(left, np.abs(losses / first), loss)
+        _band(right, _stack([r.history["heldout"] for r in runs]), loss)
+    spread = (f"; mean over {len(result.seeds)} seeds, band: +- 1 std"
+              if len(result.seeds) > 1 else "")
     left.set_yscale("log")
     left.set_xlabel("epoch")
     left.set_ylabel("training loss / loss after epoch 1")
-    left.set_title("Training loss (each relative to its epoch-1 value)", fontsize=10)
-    unit = f" ({result['curve']['unit']})" if result["curve"]["unit"] else ""
+    left.set_title(f"Training loss (each relative to its epoch-1 value){spread}", fontsize=9)
+    unit = f" ({result.curve['unit']})" if result.curve["unit"] else ""
     right.set_xlabel("epoch")
-    right.set_ylabel(result["curve"]["name"] + unit)
-    right.set_title(f"{result['curve']['name']}{unit} after each epoch", fontsize=10)
+    right.set_ylabel(result.curve["name"] + unit)
+    right.set_title(f"{result.curve['name']}{unit} after each epoch{spread}", fontsize=9)
     for ax in (left, right):
         ax.grid(alpha=0.3)
         ax.xaxis.get_major_locator().set_params(integer=True)
@@ -124,48 +135,52 @@ def curves_figure(result: dict, path: str):
     plt.close(fig)
 
 
-def bars_figure(result: dict, path: str, best):
-    """One panel per metric: a bar per loss, the best in a darker colour, input baseline dashed."""
+def bars_figure(result: TaskResult, path: str):
+    """One panel per metric: the mean per loss with +- std whiskers; best dark, tied medium."""
     plt = _pyplot()
-    metrics = result["metrics"]
+    metrics = result.metrics
+    summaries, verdicts = result.summaries(), result.verdicts()
     columns = min(len(metrics), 4)
     rows = math.ceil(len(metrics) / columns)
-    names = [run["loss"] for run in result["runs"]]
+    names = [s.loss for s in summaries]
     fig, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 0.35 * len(names) * rows + 1.6),
                              squeeze=False)
     for ax in axes.flat[len(metrics):]:
         ax.axis("off")
-    for ax, metric in zip(axes.flat, metrics):
-        values = [run["metrics"].get(metric["name"]) for run in result["runs"]]
-        shown = [np.nan if v is None else v for v in values]
-        b = best(result, metric)
-        colours = ["#1f5fa8" if i == b else "#9bbbe0" for i in range(len(names))]
+    baseline = result.baseline_summary()
+    for ax, metric, verdict in zip(axes.flat, metrics, verdicts):
+        shown = np.array([np.nan if s.mean[metric.name] is None else s.mean[metric.name]
+                          for s in summaries])
+        spread = np.array([0.0 if s.std[metric.name] is None else s.std[metric.name]
+                           for s in summaries])
+        colours = [{"*": "#1f5fa8", "=": "#5b8fd0"}.get(verdict.mark(n), "#b9cde8") for n in names]
         y = np.arange(len(names))
-        ax.barh(y, shown, color=colours)
+        ax.barh(y, np.nan_to_num(shown), color=colours,
+                xerr=spread if len(result.seeds) > 1 else None, ecolor="#333", capsize=2)
         ax.set_yticks(y)
         ax.set_yticklabels(names, fontsize=8)
         ax.invert_yaxis()
-        finite = [v for v in shown if np.isfinite(v)]
-        if finite:
-            low, high = min(finite), max(finite)
-            base = result.get("baseline", {}).get("metrics", {}).get(metric["name"])
+        finite = shown[np.isfinite(shown)]
+        if finite.size:
+            low, high = float(finite.min()), float(finite.max())
+            base = baseline.mean.get(metric.name) if baseline else None
             if base is not None:
                 ax.axvline(base, color="#c0392b", ls="--", lw=1)
                 low, high = min(low, base), max(high, base)
             span = (high - low) or abs(high) or 1.0
             ax.set_xlim(max(0.0, low - 0.25 * span) if low >= 0 else low - 0.25 * span,
-                        high + 0.35 * span)
+                        high + 0.45 * span)
         for i, v in enumerate(shown):
             if np.isfinite(v):
-                ax.text(v, i, f" {v:.3f}", va="center", fontsize=7)
-        unit = f" ({metric['unit']})" if metric["unit"] else ""
-        arrow = "higher is better" if metric["higher_is_better"] else "lower is better"
-        ax.set_xlabel(textwrap.fill(f"{metric['name']}{unit}: {metric['description']}", 44)
-                      if metric.get("description") else f"{metric['name']}{unit}", fontsize=8)
-        ax.set_title(f"{metric['name']}: {arrow}", fontsize=9)
-    baseline = ("; red dashes: the degraded input, without a net" if "baseline" in result else "")
-    fig.suptitle(f"{result['task'].capitalize()}: held-out scores per loss (best in dark blue"
-                 f"{baseline}; axes zoomed to the values)", fontsize=10)
+                ax.text(v + spread[i], i, f" {v:.3f}", va="center", fontsize=7)
+        arrow = "higher is better" if metric.higher_is_better else "lower is better"
+        ax.set_xlabel(textwrap.fill(f"{metric.header(False)}: {metric.description}", 44),
+                      fontsize=8)
+        ax.set_title(f"{metric.name}: {arrow}", fontsize=9)
+    seeds = (f"mean +- std over {len(result.seeds)} seeds; " if len(result.seeds) > 1 else "")
+    base_note = "; red dashes: the degraded input, without a net" if baseline else ""
+    fig.suptitle(f"{result.task.capitalize()}: held-out scores per loss ({seeds}best in dark blue, "
+                 f"ties in mid blue{base_note}; axes zoomed)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -179,61 +194,128 @@ def _img(folder: str, relative: str, alt: str) -> str:
             "</figure>")
 
 
-def _table(result: dict, best) -> str:
-    metrics = result["metrics"]
-    marks = [best(result, m) for m in metrics]
-    head = "".join(f"<th>{html.escape(m['name'])}{' (' + m['unit'] + ')' if m['unit'] else ''} "
-                   f"{'&uarr;' if m['higher_is_better'] else '&darr;'}</th>" for m in metrics)
+# ------------------------------------------------------------------------------- tables
+MARKS = "* best (beats the runner-up by more than the sum of their stds), = tied for best"
+COLUMNS = 5  # metric columns per printed table; wider tasks print several tables
+
+
+def _cell(summary, name: str, seeds: int, mark: str = "") -> str:
+    mean, std = summary.mean.get(name), summary.std.get(name)
+    text = fmt(mean) if seeds == 1 or mean is None else f"{fmt(mean)} ± {fmt(std)}"
+    return text + (f" {mark}" if mark else "  ")
+
+
+def legend(result: TaskResult) -> str:
+    n = len(result.seeds)
+    seeds = (f"mean ± std over {n} seeds ({', '.join(map(str, result.seeds))})" if n > 1
+             else f"seed {result.seeds[0]}, one run: no spread measured")
+    return f"{result.task} (held-out; {seeds}; ^ higher is better, v lower is better; {MARKS}):"
+
+
+def diagnostics_line(result: TaskResult) -> str:
+    """One sentence on the runs' diagnostics: every warning, or that there is none."""
+    warnings = result.warnings()
+    output = "logit" if result.task == "segment" else "output"
+    limit = result.runs[0].diagnostics.limit if result.runs else 0
+    if warnings:
+        return "\n".join(f"WARNING {w}" for w in warnings)
+    largest = max((r.diagnostics.max_abs_output for r in result.runs), default=0.0)
+    classes = (" and every run predicted every class of the held-out labels"
+               if result.task == "segment" else "")
+    return (f"diagnostics: no run diverged (largest |{output}| reached: {largest:.3g}, limit "
+            f"{limit:g}){classes}.")
+
+
+def text_summary(result: TaskResult) -> str:
+    """The printed tables (mean ± std per loss, the best or the tie marked) and the diagnostics."""
+    summaries, verdicts, n = result.summaries(), result.verdicts(), len(result.seeds)
+    baseline = result.baseline_summary()
+    output = "logit" if result.task == "segment" else "output"
+    blocks = [legend(result)]
+    chunks = [list(range(i, min(i + COLUMNS, len(result.metrics))))
+              for i in range(0, len(result.metrics), COLUMNS)]
+    for c_index, chunk in enumerate(chunks):
+        last = c_index == len(chunks) - 1
+        header = ["loss"] + [result.metrics[i].header() for i in chunk]
+        header += [f"max |{output}|", "train s"] if last else []
+        rows = []
+        for s in summaries:
+            cells = [s.loss] + [_cell(s, result.metrics[i].name, n, verdicts[i].mark(s.loss))
+                                for i in chunk]
+            if last:
+                cells += [f"{s.max_abs_output:.3g}", f"{s.train_seconds:.1f}"]
+            if last and s.warnings:
+                cells[0] += " !"
+            rows.append(cells)
+        if baseline is not None:
+            rows.append([baseline.loss] + [_cell(baseline, result.metrics[i].name, n)
+                                           for i in chunk] + (["-", "-"] if last else []))
+        blocks.append(text_table(header, rows))
+    blocks.append(diagnostics_line(result))
+    return "\n\n".join(blocks[:1]) + "\n" + "\n\n".join(blocks[1:])
+
+
+def _html_table(result: TaskResult) -> str:
+    summaries, verdicts, n = result.summaries(), result.verdicts(), len(result.seeds)
+    output = "logit" if result.task == "segment" else "output"
+    head = "".join(f"<th>{html.escape(m.header(False))} "
+                   f"{'&uarr;' if m.higher_is_better else '&darr;'}</th>" for m in result.metrics)
     rows = []
-    runs = result["runs"] + ([result["baseline"]] if "baseline" in result else [])
-    for i, run in enumerate(runs):
+    baseline = result.baseline_summary()
+    for s in summaries + ([baseline] if baseline else []):
         cells = []
-        for m, b in zip(metrics, marks):
-            v = run["metrics"].get(m["name"])
-            text = "n/a" if v is None or not np.isfinite(v) else f"{v:.4f}"
-            cells.append(f"<td><b>{text}</b></td>" if b == i else f"<td>{text}</td>")
-        seconds = f"{run['train_seconds']:.1f}" if "train_seconds" in run else "-"
-        rows.append(f"<tr><td>{html.escape(run['loss'])}</td>{''.join(cells)}<td>{seconds}</td></tr>")
-    notes = "".join(f"<li><b>{html.escape(m['name'])}</b>: {html.escape(m['description'])}</li>"
-                    for m in metrics if m.get("description"))
-    return (f"<table><tr><th>loss</th>{head}<th>train s</th></tr>{''.join(rows)}</table>"
-            "<p class=note>Held-out data; best per column in bold; &uarr; higher is better, "
-            f"&darr; lower is better; train s: training seconds.</p><ul class=note>{notes}</ul>")
+        for m, v in zip(result.metrics, verdicts):
+            mark = v.mark(s.loss)
+            text = html.escape(_cell(s, m.name, n).strip())
+            cells.append(f"<td><b>{text}</b></td>" if mark == "*" else
+                         f"<td><i>{text} =</i></td>" if mark == "=" else f"<td>{text}</td>")
+        extra = ("<td>-</td><td>-</td>" if s is baseline else
+                 f"<td>{s.max_abs_output:.3g}</td><td>{s.train_seconds:.1f}</td>")
+        rows.append(f"<tr><td>{html.escape(s.loss)}</td>{''.join(cells)}{extra}</tr>")
+        for warning in ([] if s is baseline else s.warnings):
+            rows.append(f"<tr class=warn><td colspan={len(result.metrics) + 3}>WARNING "
+                        f"{html.escape(warning)}</td></tr>")
+    notes = "".join(f"<li><b>{html.escape(m.name)}</b>: {html.escape(m.description)}</li>"
+                    for m in result.metrics)
+    return (f"<table><tr><th>loss</th>{head}<th>max |{output}|</th><th>train s</th></tr>"
+            f"{''.join(rows)}</table><p class=note>{html.escape(legend(result))} Best in bold, "
+            f"ties in italics with =. max |{output}|: the largest absolute {output} on held-out "
+            "data after any epoch, over the seeds; train s: mean training seconds.</p>"
+            f"<p class=note>{html.escape(diagnostics_line(result))}</p><ul class=note>{notes}</ul>")
 
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
 td:first-child,th:first-child{text-align:left}th{background:#f0f3f8}figure{margin:1em 0}
-img{max-width:100%;border:1px solid #ddd}.note{color:#666;font-size:90%}code{background:#f4f4f4}"""
+img{max-width:100%;border:1px solid #ddd}.note{color:#666;font-size:90%}code{background:#f4f4f4}
+tr.warn td{background:#fde2e1;color:#8a1c14;text-align:left}"""
 
 
-def write(folder: str, info: dict, results: list[dict]) -> dict:
+def write(folder: str, bakeoff: Bakeoff) -> dict:
     """Write figures, `metrics.json` and `report.html` into `folder`; return their paths."""
-    from imagelosses.cli.bakeoff import best_index
-
     os.makedirs(os.path.join(folder, "figures"), exist_ok=True)
     sections = []
-    for result in results:
-        task = result["task"]
+    for result in bakeoff.results:
+        task = result.task
         figures = []
         for kind, draw, alt in (
             ("examples", examples_figure, f"{task}: input, truth and prediction per loss"),
             ("curves", curves_figure, f"{task}: training curves"),
-            ("metrics", lambda r, p: bars_figure(r, p, best_index), f"{task}: held-out scores"),
+            ("metrics", bars_figure, f"{task}: held-out scores"),
         ):
             relative = f"figures/{task}_{kind}.png"
             draw(result, os.path.join(folder, relative))
-            result.setdefault("figures", []).append(relative)
+            result.figures.append(relative)
             figures.append(_img(folder, relative, alt))
         description = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(str(v))}</td></tr>"
-                              for k, v in result["data"].items())
-        sections.append(f"<h2>{task.capitalize()}</h2>{_table(result, best_index)}"
-                        f"{''.join(figures)}<details><summary>data</summary><table>{description}"
-                        "</table></details>")
-    payload = _clean(dict(settings=info, results=results))
+                              for k, v in result.data.items())
+        sections.append(f"<h2>{task.capitalize()}</h2>{_html_table(result)}"
+                        f"{''.join(figures)}<details><summary>data (seed {result.seeds[0]})"
+                        f"</summary><table>{description}</table></details>")
     json_path = os.path.join(folder, "metrics.json")
     with open(json_path, "w") as f:
-        json.dump(payload, f, indent=2, allow_nan=False)
+        json.dump(bakeoff.to_json(), f, indent=2, allow_nan=False)
+    info = bakeoff.settings
     settings = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(str(v))}</td></tr>"
                        for k, v in info.items())
     page = (f"<!doctype html><html><head><meta charset=utf-8><title>imagelosses bake-off</title>"

@@ -9,10 +9,15 @@ The grammar, read by a small recursive-descent parser (never `eval`):
 A NAME is a short alias from `ALIASES` (`mse`, `sobel`, `ssim`, `dice`, ...), a registered loss class
 (`SobelLoss`, case-insensitive, with or without the `Loss` suffix) or a Keras loss name (`huber`).
 A sum becomes one `imagelosses.WeightedSum`; a single name becomes the loss itself.
+
+The segmentation net returns logits, so on the segment task every loss is built with
+`from_logits=True` (an imagelosses class, or a Keras loss such as `sparse_categorical_crossentropy`
+through its class); a loss without that option cannot train it and is refused by name.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 from dataclasses import dataclass, field
 
@@ -45,7 +50,7 @@ ALIASES: dict[str, Alias] = {
     "charbonnier": Alias("CharbonnierLoss", "restore"),
     "tv": Alias("TotalVariationLoss", "restore"),
     "psnr": Alias("PSNRLoss", "restore"),
-    # segmentation (the nets output softmax probabilities; labels are integer maps)
+    # segmentation (the net outputs logits: each is built with from_logits=True)
     "ce": Alias("CrossEntropyLoss", "segment"),
     "wce": Alias("CrossEntropyLoss", "segment", {"class_weights": "auto"}),
     "focal": Alias("FocalLoss", "segment"),
@@ -148,6 +153,40 @@ def parse_terms(text: str) -> list[tuple[float, str]]:
     return _Parser(text).parse()
 
 
+def _takes_logits(cls) -> bool:
+    """Whether the loss class has a `from_logits` option (in its signature or its config)."""
+    try:
+        if "from_logits" in inspect.signature(cls).parameters:
+            return True
+    except (TypeError, ValueError):
+        pass
+    try:
+        return "from_logits" in cls().get_config()
+    except Exception:  # a class that needs arguments to be built has no default config
+        return False
+
+
+def _keras_loss(name: str, task: str):
+    """A Keras loss by name; on the segment task its class with `from_logits=True`."""
+    try:
+        loss = keras.losses.get(name)
+    except ValueError:
+        raise CLIError(
+            f"Unknown loss {name!r}. Known names: {', '.join(sorted(ALIASES))}; any loss class "
+            "listed by `imagelosses list`; or a Keras loss name such as 'huber'.", EXIT_USAGE
+        ) from None
+    if task != "segment":
+        return loss
+    camel = "".join(part.capitalize() for part in name.split("_"))
+    cls = loss if isinstance(loss, type) else getattr(keras.losses, camel, None)
+    if cls is None and isinstance(loss, keras.losses.Loss):
+        cls = type(loss)
+    if cls is None or not _takes_logits(cls):
+        raise CLIError(f"Loss {name!r} has no from_logits option; the segment net outputs logits, "
+                       "so it cannot train the segment task.", EXIT_USAGE)
+    return cls(from_logits=True)
+
+
 def _resolve(name: str, task: str, context: dict):
     """One loss object for a NAME, configured for the task (`context` holds class weights, sizes)."""
     key = name.lower()
@@ -158,13 +197,7 @@ def _resolve(name: str, task: str, context: dict):
                 alias = Alias(cls_name, "any")
                 break
     if alias is None:
-        try:
-            return keras.losses.get(name)
-        except ValueError:
-            raise CLIError(
-                f"Unknown loss {name!r}. Known names: {', '.join(sorted(ALIASES))}; any loss class "
-                "listed by `imagelosses list`; or a Keras loss name such as 'huber'.", EXIT_USAGE
-            ) from None
+        return _keras_loss(name, task)
     if alias.task not in ("any", task):
         raise CLIError(f"Loss {name!r} is a {alias.task} loss; it cannot train the {task} task.",
                        EXIT_USAGE)
@@ -174,6 +207,11 @@ def _resolve(name: str, task: str, context: dict):
     options = dict(context.get("options", {}).get(alias.cls, {}))
     for option, value in alias.options.items():
         options[option] = context[option] if value == "auto" else value
+    if task == "segment":
+        if not _takes_logits(cls):
+            raise CLIError(f"Loss {name!r} has no from_logits option; the segment net outputs "
+                           "logits, so it cannot train the segment task.", EXIT_USAGE)
+        options["from_logits"] = True
     return cls(**options)
 
 
