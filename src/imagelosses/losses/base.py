@@ -54,9 +54,20 @@ def _section(doc: str | None, title: str) -> list[str]:
     return out
 
 
+def _without_entries(lines: list[str], names) -> list[str]:
+    """Args lines less the entries that document only `names` (options a class cannot take)."""
+    out, skipping = [], False
+    for line in lines:
+        if line and not line.startswith(" "):
+            skipping = {n.strip() for n in line.split(":", 1)[0].split(",")} <= set(names)
+        if not skipping:
+            out.append(line)
+    return out
+
+
 def _derived_doc(cls, fn) -> str:
     own = inspect.cleandoc(cls.__dict__.get("__doc__") or f"The loss class of `{fn.__name__}`.")
-    args = _section(fn.__doc__, "Args")
+    args = _without_entries(_section(fn.__doc__, "Args"), getattr(fn, "function_only", ()))
     lines = [own, "", f"Calls `{fn.__module__}.{fn.__name__}` (its docstring has the formula) with the",
              "options below, checked when the loss is constructed. Keras applies `sample_weight`",
              "and the reduction to the per-sample values.", "", "Args:"]
