@@ -17,12 +17,15 @@ import keras
 from imagelosses import _checks
 from imagelosses._registry import register_layer
 from imagelosses._shapes import resolve_data_format, resolve_layout
+from imagelosses._types import Tensor
 from imagelosses.filters import _conv
 from imagelosses.filters.edges import gradient_magnitude, laplacian, sobel
 
 
 class _FixedFilter(keras.layers.Layer):
-    def __init__(self, mode="reflect", data_format=None, spatial_dims=None, **kwargs):
+    def __init__(
+        self, mode: str = "reflect", data_format: str | None = None, spatial_dims: int | None = None, **kwargs
+    ):
         super().__init__(**kwargs)
         _conv.check_mode(mode)
         self.mode = mode
@@ -55,14 +58,33 @@ class SobelEdges(_FixedFilter):
 
     Output: the input's shape plus a last axis of one component per spatial axis, or the input's
     shape with `magnitude=True` (each spatial side shrinks by 2 with mode="valid").
+
+    Args:
+        magnitude: False (default): the Sobel components; True: their norm, input-shaped.
+        mode: boundary handling, "reflect" (default), "mirror", "nearest", "constant" or "valid".
+        data_format: "channels_last" or "channels_first"; default `keras.config.image_data_format()`,
+            resolved when the layer is built and stored in its config.
+        spatial_dims: 2 or 3; default from the rank (4 -> 2, 5 -> 3).
+        **kwargs: as for every `keras.layers.Layer` (`name`, `dtype`, ...).
+
+    Example:
+        >>> layer = SobelEdges(magnitude=True)
+        >>> keras.ops.shape(layer(np.zeros((2, 16, 16, 3), "float32")))
+        (2, 16, 16, 3)
     """
 
-    def __init__(self, magnitude=False, mode="reflect", data_format=None, spatial_dims=None,
-                 **kwargs):
+    def __init__(
+        self,
+        magnitude: bool = False,
+        mode: str = "reflect",
+        data_format: str | None = None,
+        spatial_dims: int | None = None,
+        **kwargs,
+    ):
         super().__init__(mode=mode, data_format=data_format, spatial_dims=spatial_dims, **kwargs)
         self.magnitude = _checks.boolean("magnitude", magnitude)
 
-    def call(self, inputs):
+    def call(self, inputs: Tensor) -> Tensor:
         fn = gradient_magnitude if self.magnitude else sobel
         return fn(inputs, **self._options())
 
@@ -78,14 +100,30 @@ class SobelEdges(_FixedFilter):
 
 @register_layer
 class Laplacian(_FixedFilter):
-    """The Laplacian (`imagelosses.filters.laplacian`) of each channel; output shaped as input."""
+    """The Laplacian (`imagelosses.filters.laplacian`) of each channel; output shaped as input.
 
-    def __init__(self, diagonals=False, mode="reflect", data_format=None, spatial_dims=None,
-                 **kwargs):
+    Args:
+        diagonals: False (default): the cross stencil; True: every neighbour weighs 1.
+        mode: boundary handling, "reflect" (default), "mirror", "nearest", "constant" or "valid"
+            (each spatial side shrinks by 2).
+        data_format: "channels_last" or "channels_first"; default `keras.config.image_data_format()`,
+            resolved when the layer is built and stored in its config.
+        spatial_dims: 2 or 3; default from the rank (4 -> 2, 5 -> 3).
+        **kwargs: as for every `keras.layers.Layer` (`name`, `dtype`, ...).
+    """
+
+    def __init__(
+        self,
+        diagonals: bool = False,
+        mode: str = "reflect",
+        data_format: str | None = None,
+        spatial_dims: int | None = None,
+        **kwargs,
+    ):
         super().__init__(mode=mode, data_format=data_format, spatial_dims=spatial_dims, **kwargs)
         self.diagonals = _checks.boolean("diagonals", diagonals)
 
-    def call(self, inputs):
+    def call(self, inputs: Tensor) -> Tensor:
         return laplacian(inputs, diagonals=self.diagonals, **self._options())
 
     def compute_output_shape(self, input_shape):
