@@ -68,6 +68,7 @@ from imagelosses.losses.structural import (
 )
 from imagelosses.structural import ms_ssim, psnr, ssim, ssim_map
 from imagelosses.filters.distance import distance_transform
+from imagelosses.metrics.surface import average_surface_distance, hausdorff_distance, surface_dice
 
 __version__ = "0.2.0"
 
@@ -131,5 +132,8 @@ __all__ = [
     "lovasz_softmax_loss",
     "tversky_loss",
     # surface distances
+    "average_surface_distance",
     "distance_transform",
+    "hausdorff_distance",
+    "surface_dice",
 ]

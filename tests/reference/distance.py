@@ -29,3 +29,18 @@ def reference_boundary(mask):
     """One 2D/3D boolean mask -> its inner boundary (MONAI's edges)."""
     mask = np.asarray(mask, bool)
     return mask & ~ndi.binary_erosion(mask, border_value=0)
+
+
+def blob_labels(rng, shape, num_classes, sigma=2.0):
+    """Integer maps `(B, *spatial)` of smooth random regions (equal-area classes per image)."""
+    field = ndi.gaussian_filter(rng.random(shape), sigma, axes=tuple(range(1, len(shape))))
+    out = np.empty(shape, np.int32)
+    for b in range(shape[0]):
+        edges = np.quantile(field[b], np.linspace(0, 1, num_classes + 1)[1:-1])
+        out[b] = np.digitize(field[b], edges)
+    return out
+
+
+def one_hot_channels_first(labels, num_classes):
+    """`(B, *spatial)` integer map -> float64 `(B, K, *spatial)`, MONAI's input layout."""
+    return np.moveaxis(np.eye(num_classes)[labels], -1, 1)

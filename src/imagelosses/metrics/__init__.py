@@ -2,5 +2,7 @@
 
 from imagelosses.metrics.image_quality import MSSSIM, PSNR, SSIM
 from imagelosses.metrics.segmentation import Dice, IoU, ThresholdedMeanIoU
+from imagelosses.metrics.surface import average_surface_distance, hausdorff_distance, surface_dice
 
-__all__ = ["MSSSIM", "PSNR", "SSIM", "Dice", "IoU", "ThresholdedMeanIoU"]
+__all__ = ["MSSSIM", "PSNR", "SSIM", "Dice", "IoU", "ThresholdedMeanIoU",
+           "average_surface_distance", "hausdorff_distance", "surface_dice"]
