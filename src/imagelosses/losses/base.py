@@ -297,11 +297,7 @@ class WeightedSum(Loss):
                 "Arguments `losses` and `weights` must have the same length. "
                 f"Received: {len(losses)} losses, weights={weights}"
             )
-        for w in weights:
-            if isinstance(w, bool) or not isinstance(w, numbers.Real):
-                raise TypeError(
-                    f"Invalid value for argument `weights`. Expected real numbers. Received: {w!r}"
-                )
+        weights = list(_checks.reals("weights", weights))
         self.terms, self.weights = [], []
         for index, (term, weight) in enumerate(zip(losses, weights)):
             term = _resolve_term(term, index)

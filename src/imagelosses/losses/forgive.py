@@ -16,12 +16,12 @@ and 1 (foreground).
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Sequence
 
 import keras
 from keras import ops
 
+from imagelosses import _checks
 from imagelosses._registry import register_loss
 from imagelosses._types import Tensor
 from imagelosses.losses import _labels
@@ -32,14 +32,14 @@ FORGIVEN_LOGIT = 100.0
 
 
 def _check_classes(classes) -> tuple[int, ...]:
+    """A class index >= 0 or a non-empty list of them."""
     values = list(classes) if isinstance(classes, (list, tuple)) else [classes]
-    if not values or any(isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 0
-                         for v in values):
+    if not values:
         raise ValueError(
             "Invalid value for argument `classes`. Expected a non-empty list of class indices "
             f">= 0. Received: classes={classes!r}"
         )
-    return tuple(int(v) for v in values)
+    return tuple(_checks.integer("classes", v, minimum=0) for v in values)
 
 
 def forgiven_predictions(

@@ -79,13 +79,8 @@ def _mask(sample_weight, valid):
 
 
 def _check_classes(num_classes) -> int:
-    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) \
-            or num_classes < 2:
-        raise ValueError(
-            "Invalid value for argument `num_classes`. Expected an integer >= 2 (2 for binary "
-            f"predictions with one channel). Received: num_classes={num_classes!r}"
-        )
-    return int(num_classes)
+    """An integer >= 2 (2 for binary predictions with one channel)."""
+    return _checks.integer("num_classes", num_classes, minimum=2)
 
 
 class _ClassCounts(keras.metrics.Metric):

@@ -180,12 +180,8 @@ def ssim(
 
 
 def check_power_factors(power_factors) -> tuple[float, ...]:
-    if isinstance(power_factors, (str, bytes)) or not hasattr(power_factors, "__len__") or not power_factors:
-        raise ValueError(
-            "Invalid value for argument `power_factors`. Expected a non-empty sequence of numbers "
-            f">= 0, one per scale. Received: power_factors={power_factors!r}"
-        )
-    return tuple(check_number("power_factors", p, minimum=0.0) for p in power_factors)
+    """A non-empty sequence of numbers >= 0, one per scale."""
+    return _checks.reals("power_factors", power_factors, minimum=0.0)
 
 
 def ms_ssim_min_size(filter_size: int, scales: int) -> int:
