@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from keras import ops
 
+from imagelosses._reduce import sum_over
 from imagelosses.losses._labels import Segmentation
 
 
@@ -32,14 +33,14 @@ class Counts:
 
 def pixel_sum(x, seg: Segmentation, per_image: bool):
     """`sum(valid * x)` over the pixels of each image (or of the batch), per channel."""
-    return ops.sum(x * seg.valid if seg.masked else x, axis=seg.pixel_axes(per_image))
+    return sum_over(x * seg.valid if seg.masked else x, axis=seg.pixel_axes(per_image))
 
 
 def soft_counts(seg: Segmentation, per_image: bool) -> Counts:
     """Soft TP/FP/FN per class of the prepared inputs."""
     axes = seg.pixel_axes(per_image)
-    tp = ops.sum(seg.pred * seg.target, axis=axes)  # the target is 0 at void pixels
+    tp = sum_over(seg.pred * seg.target, axis=axes)  # the target is 0 at void pixels
     predicted = pixel_sum(seg.pred, seg, per_image)
-    actual = ops.sum(seg.target, axis=axes)
+    actual = sum_over(seg.target, axis=axes)
     return Counts(tp, ops.maximum(predicted - tp, 0.0), ops.maximum(actual - tp, 0.0),
                   predicted, actual)
