@@ -27,7 +27,6 @@ from keras import ops
 
 from imagelosses import _checks
 from imagelosses._reduce import mean_over, sum_over
-from imagelosses._reduce import mean_over, sum_over
 from imagelosses._registry import register_loss
 from imagelosses._shapes import resolve_layout, to_float
 from imagelosses._types import Tensor
