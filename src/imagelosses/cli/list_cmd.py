@@ -60,6 +60,13 @@ DESCRIPTIONS = {
     "Dice": ("Dice per class and mean, from exact counts", "Dice 1945 / Sorensen 1948"),
     "ThresholdedMeanIoU": ("binary mean IoU averaged over probability thresholds 0.5..0.95",
                            "Kaggle TGS salt metric; tf.metrics.mean_iou"),
+    "MCCLoss": ("1 - Matthews correlation per class: counts true negatives too",
+                "Abhishek and Hamarneh 2021; MONAI MCCLoss"),
+    "TopKCrossEntropyLoss": ("mean of the k% hardest pixel cross-entropies per image",
+                             "nnU-Net TopK loss"),
+    "DiceCELoss": ("Dice + cross-entropy preset (nnU-Net's default recipe)",
+                   "MONAI DiceCELoss defaults"),
+    "DiceFocalLoss": ("Dice + focal preset", "MONAI DiceFocalLoss defaults"),
 }
 
 

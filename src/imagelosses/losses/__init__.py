@@ -128,3 +128,24 @@ __all__ = [
     "lovasz_softmax_loss",
     "tversky_loss",
 ]
+
+from imagelosses.losses.mcc import MCCLoss, mcc_loss  # noqa: E402
+from imagelosses.losses.recipes import (  # noqa: E402
+    DiceCELoss,
+    DiceFocalLoss,
+    TopKCrossEntropyLoss,
+    dice_ce_loss,
+    dice_focal_loss,
+    top_k_cross_entropy_loss,
+)
+
+__all__ += [
+    "DiceCELoss",
+    "DiceFocalLoss",
+    "MCCLoss",
+    "TopKCrossEntropyLoss",
+    "dice_ce_loss",
+    "dice_focal_loss",
+    "mcc_loss",
+    "top_k_cross_entropy_loss",
+]

@@ -110,14 +110,33 @@ def _focal_factor(base, gamma):
     return ops.where(positive, ops.power(ops.where(positive, base, 1.0), gamma), 0.0)
 
 
+def smoothed_target(seg, label_smoothing):
+    """Keras's label smoothing: `t (1 - s) + s / K` (K >= 2), `t (1 - s) + s / 2` (K = 1)."""
+    if not label_smoothing:
+        return seg.target
+    share = 0.5 if seg.num_classes == 1 else 1.0 / seg.num_classes
+    return seg.target * (1.0 - label_smoothing) + label_smoothing * share
+
+
 def _pixel_loss(y_true, y_pred, gamma, alpha, class_weights, weight_channel, pixel_weights,
                 ignore_class, per_image, include_background, from_logits, data_format,
-                spatial_dims):
+                spatial_dims, label_smoothing=0.0):
+    term, seg, weights = pixel_terms(
+        y_true, y_pred, gamma, alpha, class_weights, weight_channel, pixel_weights, ignore_class,
+        include_background, from_logits, data_format, spatial_dims, label_smoothing)
+    return _reduce(term, seg, weights, per_image)
+
+
+def pixel_terms(y_true, y_pred, gamma, alpha, class_weights, weight_channel, pixel_weights,
+                ignore_class, include_background, from_logits, data_format, spatial_dims,
+                label_smoothing=0.0):
+    """Each pixel's focal (or, `gamma=0`, cross-entropy) term `(B, [T,] *spatial)`, the prepared
+    inputs and the channels_last weight map (or None)."""
     y_true, weights = _split_weights(y_true, y_pred, weight_channel, pixel_weights, data_format,
                                      spatial_dims)
     seg = _labels.prepare(y_true, y_pred, from_logits=from_logits, ignore_class=ignore_class,
                           data_format=data_format, spatial_dims=spatial_dims)
-    t, p = seg.target, seg.pred
+    t, p = smoothed_target(seg, label_smoothing), seg.pred
     if seg.num_classes == 1:
         log_p, log_not_p = _labels.log_probabilities(seg)
         factors = None if alpha is None else np.array([1.0 - alpha, alpha])
@@ -131,11 +150,11 @@ def _pixel_loss(y_true, y_pred, gamma, alpha, class_weights, weight_channel, pix
                                                        factors))
         log_p = _labels.log_probability(seg)
         term = -ops.sum(w * t * _focal_factor(1.0 - p, gamma) * log_p, axis=-1)
-    return _reduce(term, seg, weights, per_image)
+    return term, seg, weights
 
 
 _PIXEL_OPTIONS = dict(function_only=("pixel_weights",), weight_channel=_checks.flag,
-                      **_labels.LABEL_OPTIONS)
+                      label_smoothing=_checks.number(0.0, 1.0), **_labels.LABEL_OPTIONS)
 
 
 @_checks.options(**_PIXEL_OPTIONS)
@@ -143,6 +162,7 @@ def cross_entropy_loss(
     y_true: Tensor,
     y_pred: Tensor,
     *,
+    label_smoothing: float = 0.0,
     class_weights: Sequence[float] | None = None,
     weight_channel: bool = False,
     pixel_weights: Tensor | None = None,
@@ -163,6 +183,10 @@ def cross_entropy_loss(
     `CategoricalCrossentropy` / `BinaryCrossentropy` averaged over each image's pixels.
 
     Args:
+        label_smoothing: in [0, 1] (default 0), Keras's definition: the targets become
+            `t (1 - s) + s / K` (K >= 2) or `t (1 - s) + s / 2` (K = 1), as in
+            `keras.losses.CategoricalCrossentropy` / `BinaryCrossentropy` (and torch's
+            `CrossEntropyLoss(label_smoothing=s)` for K >= 2). Void pixels stay void.
         class_weights: None or non-negative numbers: one per class for K >= 2, two
             (`[background, foreground]`) for K = 1. Each pixel's term is multiplied by the weight
             of its class.
@@ -177,7 +201,7 @@ def cross_entropy_loss(
     """
     return _pixel_loss(y_true, y_pred, 0.0, None, class_weights, weight_channel, pixel_weights,
                        ignore_class, per_image, include_background, from_logits, data_format,
-                       spatial_dims)
+                       spatial_dims, label_smoothing)
 
 
 def _focal_alpha(name, value):
@@ -191,6 +215,7 @@ def focal_loss(
     *,
     gamma: float = 2.0,
     alpha: float | None = None,
+    label_smoothing: float = 0.0,
     class_weights: Sequence[float] | None = None,
     weight_channel: bool = False,
     pixel_weights: Tensor | None = None,
@@ -214,6 +239,13 @@ def focal_loss(
             K >= 2, `1 - alpha` on class 0 and `alpha` on the others (MONAI's softmax rule).
             Keras's `CategoricalFocalCrossentropy` multiplies every class by `alpha` instead
             (a plain scale).
+        label_smoothing: in [0, 1] (default 0): the targets become `t (1 - s) + s / K`
+            (K >= 2) or `t (1 - s) + s / 2` (K = 1), Keras's definition. The focal factors
+            keep their form: `(1 - p_k)^gamma` on each class's term for K >= 2 (exactly
+            `keras.losses.CategoricalFocalCrossentropy(label_smoothing=s)` with `alpha=1`), and
+            for K = 1 `(1 - p)^gamma` on the smoothed foreground term and `p^gamma` on the
+            smoothed background term: `p_t` is not recomputed from the smoothed labels, where
+            Keras's `BinaryFocalCrossentropy` takes `p_t = t' p + (1 - t')(1 - p)` from them.
         class_weights: None or non-negative numbers: one per class for K >= 2, two
             (`[background, foreground]`) for K = 1. Each pixel's term is multiplied by the weight
             of its class.
@@ -234,7 +266,7 @@ def focal_loss(
     """
     return _pixel_loss(y_true, y_pred, gamma, alpha, class_weights, weight_channel, pixel_weights,
                        ignore_class, per_image, include_background, from_logits, data_format,
-                       spatial_dims)
+                       spatial_dims, label_smoothing)
 
 
 @register_loss
