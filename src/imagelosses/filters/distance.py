@@ -28,8 +28,10 @@ import math
 import numbers
 from collections.abc import Sequence
 
+import numpy as np
 from keras import ops
 
+from imagelosses import _checks
 from imagelosses._shapes import resolve_layout, to_float
 from imagelosses._types import Tensor
 
@@ -59,6 +61,23 @@ def check_spacing(spacing, spatial_dims: int) -> tuple[float, ...]:
             raise ValueError(message)
         out.append(float(value))
     return tuple(out)
+
+
+def spacing_option(name: str, value):
+    """Validator of `spacing` before the rank is known: None, a positive number or a sequence of them.
+
+    The length is checked against the spatial axes when the function runs (`check_spacing`).
+    """
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return list(_checks.reals(name, value, minimum=0.0, exclusive_minimum=True))
+    return _checks.real(name, value, minimum=0.0, exclusive_minimum=True)
+
+
+_checks.SHARED_DOCS.setdefault(
+    "spacing", "None (1), one positive number, or one per spatial axis (`(D,) H, W` order, scipy's "
+    "`sampling`): the size of an element, the unit of every distance.")
 
 
 def _static_sizes(x, axes, name):
@@ -144,6 +163,7 @@ def squared_distance_axes(zero, axes, spacing, per_image: int):
     return f
 
 
+@_checks.options(spacing=spacing_option, **_checks.LAYOUT)
 def distance_transform(
     x: Tensor,
     *,
@@ -167,7 +187,6 @@ def distance_transform(
             only `x != 0` matters. Rank 4 (2D), 5 (3D, or a 2D sequence with `spatial_dims=2`).
         spacing: the element size along each spatial axis (`(D,) H, W` order, scipy's
             `sampling`): None (1), one positive number, or one per spatial axis.
-        data_format, spatial_dims: see `imagelosses._shapes`.
 
     Returns:
         float32, the shape of `x`; no gradient.

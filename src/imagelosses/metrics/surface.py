@@ -40,67 +40,46 @@ References: MONAI 1.6 `compute_hausdorff_distance`, `compute_average_surface_dis
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 from keras import ops
 
+from imagelosses import _checks
 from imagelosses._shapes import Layout, resolve_data_format, resolve_layout, to_float
-from imagelosses.filters.distance import boundary_mask, check_spacing, distance_transform
-from imagelosses.losses._labels import check_bool
+from imagelosses.filters.distance import boundary_mask, check_spacing, distance_transform, spacing_option
 
 # A K = 1 prediction is foreground where its score is >= this (MONAI's AsDiscrete(threshold=0.5)).
 BINARY_THRESHOLD = 0.5
 
 
-def check_num_classes(num_classes):
-    if num_classes is None:
-        return None
-    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral):
-        raise TypeError(
-            "Invalid type for argument `num_classes`. Expected None or an integer >= 2. "
-            f"Received: num_classes={num_classes!r}"
-        )
-    if num_classes < 2:
-        raise ValueError(
-            "Invalid value for argument `num_classes`. Expected None or an integer >= 2. "
-            f"Received: num_classes={num_classes!r}"
-        )
-    return int(num_classes)
+def tolerance_option(name: str, value):
+    """Validator of `tolerance`: a number >= 0 or a sequence of them (length checked at the call)."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return list(_checks.reals(name, value, minimum=0.0))
+    return _checks.real(name, value, minimum=0.0)
 
 
-def check_percentile(percentile):
-    if percentile is None:
-        return None
-    if isinstance(percentile, bool) or not isinstance(percentile, numbers.Real):
-        raise TypeError(
-            "Invalid type for argument `percentile`. Expected None or a number in [0, 100]. "
-            f"Received: percentile={percentile!r}"
-        )
-    if not 0.0 <= float(percentile) <= 100.0:
-        raise ValueError(
-            "Invalid value for argument `percentile`. Expected None or a number in [0, 100]. "
-            f"Received: percentile={percentile!r}"
-        )
-    return float(percentile)
-
-
-def check_tolerance(tolerance, num_counted: int) -> np.ndarray:
-    """One non-negative finite number, or one per returned class -> float32 `(K',)`."""
-    message = (
-        "Invalid value for argument `tolerance`. Expected a non-negative number or "
-        f"{num_counted} (one per returned class). Received: tolerance={tolerance!r}"
-    )
-    values = list(tolerance) if isinstance(tolerance, (list, tuple, np.ndarray)) \
-        else [tolerance] * num_counted
+def _tolerances(tolerance, num_counted: int) -> np.ndarray:
+    values = tolerance if isinstance(tolerance, list) else [tolerance] * num_counted
     if len(values) != num_counted:
-        raise ValueError(message)
-    for value in values:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise TypeError(message)
-        if not (math.isfinite(float(value)) and value >= 0):
-            raise ValueError(message)
+        raise ValueError(
+            f"Invalid value for argument `tolerance`. Expected one number or {num_counted} (one per "
+            f"returned class). Received: tolerance={tolerance!r}"
+        )
     return np.asarray(values, np.float32)
+
+
+# Validators of the options every surface metric shares.
+SURFACE_OPTIONS = {
+    "num_classes": _checks.optional(_checks.whole(2)),
+    "include_background": _checks.flag,
+    "spacing": spacing_option,
+    **_checks.LAYOUT,
+}
+
+_checks.SHARED_DOCS.setdefault(
+    "num_classes", "None (K from the channels of `y_pred`) or K >= 2 when `y_pred` is an integer "
+    "class map.")
 
 
 def _add_channel_axis(x, rank_with_channel: int, data_format: str):
@@ -125,8 +104,6 @@ def class_masks(y_true, y_pred, *, num_classes=None, include_background=False, d
 
     Returns `(truth, prediction, layout)`, `layout` being that of the returned masks.
     """
-    num_classes = check_num_classes(num_classes)
-    include_background = check_bool("include_background", include_background)
     y_pred = ops.stop_gradient(to_float(y_pred, "y_pred"))
     y_true = ops.stop_gradient(to_float(y_true, "y_true"))
     data_format = resolve_data_format(data_format)
@@ -225,6 +202,8 @@ def _percentile(surface, distances, layout: Layout, q: float):
     return low_value + (position - low) * (high_value - low_value)
 
 
+@_checks.options(percentile=_checks.optional(_checks.number(0.0, 100.0)), directed=_checks.flag,
+                 **SURFACE_OPTIONS)
 def hausdorff_distance(y_true, y_pred, *, percentile=None, directed=False, num_classes=None,
                        include_background=False, spacing=None, data_format=None,
                        spatial_dims=None):
@@ -257,8 +236,7 @@ def hausdorff_distance(y_true, y_pred, *, percentile=None, directed=False, num_c
         >>> float(np.asarray(hausdorff_distance(truth, pred, num_classes=2))[0, 0])
         2.0
     """
-    q = check_percentile(percentile)
-    directed = check_bool("directed", directed)
+    q = percentile
     truth, prediction, layout = class_masks(
         y_true, y_pred, num_classes=num_classes, include_background=include_background,
         data_format=data_format, spatial_dims=spatial_dims)
@@ -275,6 +253,7 @@ def hausdorff_distance(y_true, y_pred, *, percentile=None, directed=False, num_c
     return surfaces.empty_table(value, float("inf") if q is None else float("nan"))
 
 
+@_checks.options(symmetric=_checks.flag, **SURFACE_OPTIONS)
 def average_surface_distance(y_true, y_pred, *, symmetric=False, num_classes=None,
                              include_background=False, spacing=None, data_format=None,
                              spatial_dims=None):
@@ -294,7 +273,6 @@ def average_surface_distance(y_true, y_pred, *, symmetric=False, num_classes=Non
 
     Equal to `monai.metrics.compute_average_surface_distance` (MONAI 1.6) to 1e-5.
     """
-    symmetric = check_bool("symmetric", symmetric)
     truth, prediction, layout = class_masks(
         y_true, y_pred, num_classes=num_classes, include_background=include_background,
         data_format=data_format, spatial_dims=spatial_dims)
@@ -308,6 +286,7 @@ def average_surface_distance(y_true, y_pred, *, symmetric=False, num_classes=Non
     return surfaces.empty_table(value, float("inf"))
 
 
+@_checks.options(tolerance=tolerance_option, **SURFACE_OPTIONS)
 def surface_dice(y_true, y_pred, *, tolerance, num_classes=None, include_background=False,
                  spacing=None, data_format=None, spatial_dims=None):
     """Normalised surface Dice (Nikolov et al. 2021), per image and class.
@@ -332,7 +311,7 @@ def surface_dice(y_true, y_pred, *, tolerance, num_classes=None, include_backgro
     truth, prediction, layout = class_masks(
         y_true, y_pred, num_classes=num_classes, include_background=include_background,
         data_format=data_format, spatial_dims=spatial_dims)
-    tol = ops.convert_to_tensor(check_tolerance(tolerance, truth.shape[-1]))
+    tol = ops.convert_to_tensor(_tolerances(tolerance, truth.shape[-1]))
     spacing = check_spacing(spacing, layout.spatial_dims)
     surfaces = _Surfaces(truth, prediction, layout, spacing)
     correct = 0.0
