@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
+import json
 
 import numpy as np
 import pytest
@@ -52,6 +55,39 @@ def photo_folder(tmp_path):
         image = np.asarray(getattr(data, name)())[:120, :120]
         Image.fromarray(image).save(folder / f"{name}.png")
     return folder
+
+
+# A CI-sized version of the bake-off's segment task: 48 px images, 128 of them, 4 epochs of batch 8
+# (64 Adam steps, so a rate of 1e-2 where the default run takes 3e-3 over 128 steps).
+CI_SEGMENT = dict(size=48, count=128, test_count=16, epochs=4, batch_size=8, learning_rate=1e-2,
+                  width=8)
+RARE = ("disc", "ring")
+
+
+def run_segment_bakeoff(args, folder, settings=None):
+    """`main(["bakeoff", "--task", "segment", "--quick", ...])` with the quick segment settings
+    replaced by `settings`; returns (exit code, stdout, stderr)."""
+    from imagelosses.cli import bakeoff
+
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        if settings is not None:
+            patch.setitem(bakeoff.SETTINGS["quick"], "segment", settings)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["bakeoff", "--task", "segment", "--quick", *args, "--out", str(folder)])
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="session")
+def ci_run(tmp_path_factory):
+    """The CI-sized segment bake-off of cross-entropy and Dice (from logits), seed 0, once per
+    session: (the segment result of metrics.json, the printed summary)."""
+    folder = tmp_path_factory.mktemp("ci_segment")
+    code, stdout, stderr = run_segment_bakeoff(["--losses", "ce,dice", "--seed", "0"], folder,
+                                               CI_SEGMENT)
+    assert code == 0, stderr[-3000:]
+    (segment,) = json.loads((folder / "metrics.json").read_text())["results"]
+    return segment, stdout
 
 
 __all__ = ["imagelosses"]

@@ -207,17 +207,27 @@ def _median_frequency_weights(labels: np.ndarray, num_classes: int) -> list[floa
     return [round(float(w), 4) for w in np.median(freq) / freq]
 
 
+def _has_hausdorff() -> bool:
+    return hasattr(imagelosses, "hausdorff_distance")
+
+
 def segment_metrics(names) -> list[Metric]:
     found = []
     for score, what in (("IoU", "intersection over union"), ("Dice", "Dice coefficient")):
         found += [Metric(f"{score} {n}", "", True, f"{what} of class '{n}', all held-out pixels")
                   for n in names]
         found.append(Metric(f"mean {score}", "", True, f"mean of the per-class {score}s"))
+    if _has_hausdorff():
+        found += [Metric(f"HD95 {n}", "px", False, f"95th-percentile Hausdorff distance of class "
+                         f"'{n}' (MONAI's definition), mean over the held-out images holding the "
+                         "class in both truth and prediction") for n in names[1:]]
     return found
 
 
-def segment_scores(y_true, logits, names) -> dict:
-    """Held-out IoU and Dice per class (and their means) of the softmax, over all pixels."""
+def segment_scores(y_true, logits, names, *, distances: bool = True) -> dict:
+    """Held-out IoU and Dice per class (and their means) of the softmax, over all pixels; with
+    `distances`, the per-class HD95 of the foreground classes, per image, averaged over the images
+    where it is finite (an image missing the class in truth or prediction has none: NaN)."""
     k = len(names)
     probabilities = keras.ops.softmax(keras.ops.convert_to_tensor(logits, "float32"), axis=-1)
     scores = {}
@@ -227,6 +237,14 @@ def segment_scores(y_true, logits, names) -> dict:
         scores.update({f"{label} {n}": float(v) for n, v in zip(names, values)})
         finite = values[np.isfinite(values)]
         scores[f"mean {label}"] = float(np.mean(finite)) if finite.size else None
+    if distances and _has_hausdorff():
+        hd95 = imagelosses.hausdorff_distance(y_true, probabilities, percentile=95,
+                                              include_background=False, data_format=LAST)
+        hd95 = np.asarray(keras.ops.convert_to_numpy(hd95), np.float64)
+        for index, name in enumerate(names[1:]):
+            column = hd95[:, index]
+            finite = column[np.isfinite(column)]
+            scores[f"HD95 {name}"] = float(np.mean(finite)) if finite.size else None
     return scores
 
 
@@ -253,7 +271,7 @@ def run_segment(args, settings, losses, seeds, log) -> TaskResult:
         present = [n for i, n in enumerate(names) if np.any(dataset.y_test == i)]
 
         def mean_iou(logits, y_test=dataset.y_test, names=names):
-            return segment_scores(y_test, logits, names)["mean IoU"]
+            return segment_scores(y_test, logits, names, distances=False)["mean IoU"]
 
         for index, text in enumerate(losses):
             label, loss = specs.build(text, "segment", {"class_weights": weights})

@@ -138,6 +138,8 @@ def curves_figure(result: TaskResult, path: str):
 def bars_figure(result: TaskResult, path: str):
     """One panel per metric: the mean per loss with +- std whiskers; best dark, tied medium."""
     plt = _pyplot()
+    from matplotlib.ticker import MaxNLocator
+
     metrics = result.metrics
     summaries, verdicts = result.summaries(), result.verdicts()
     columns = min(len(metrics), 4)
@@ -160,16 +162,19 @@ def bars_figure(result: TaskResult, path: str):
         ax.set_yticks(y)
         ax.set_yticklabels(names, fontsize=8)
         ax.invert_yaxis()
-        finite = shown[np.isfinite(shown)]
-        if finite.size:
-            low, high = float(finite.min()), float(finite.max())
+        finite = np.isfinite(shown)
+        if finite.any():
+            low = float(np.min(shown[finite] - spread[finite]))
+            high = float(np.max(shown[finite] + spread[finite]))
             base = baseline.mean.get(metric.name) if baseline else None
             if base is not None:
                 ax.axvline(base, color="#c0392b", ls="--", lw=1)
                 low, high = min(low, base), max(high, base)
             span = (high - low) or abs(high) or 1.0
-            ax.set_xlim(max(0.0, low - 0.25 * span) if low >= 0 else low - 0.25 * span,
-                        high + 0.45 * span)
+            ax.set_xlim(max(0.0, low - 0.15 * span) if low >= 0 else low - 0.15 * span,
+                        high + 0.4 * span)
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.tick_params(axis="x", labelsize=7)
         for i, v in enumerate(shown):
             if np.isfinite(v):
                 ax.text(v + spread[i], i, f" {v:.3f}", va="center", fontsize=7)
@@ -196,7 +201,7 @@ def _img(folder: str, relative: str, alt: str) -> str:
 
 # ------------------------------------------------------------------------------- tables
 MARKS = "* best (beats the runner-up by more than the sum of their stds), = tied for best"
-COLUMNS = 5  # metric columns per printed table; wider tasks print several tables
+COLUMNS = 4  # metric columns per printed table (IoU, Dice, HD95 blocks); wider tasks print several
 
 
 def _cell(summary, name: str, seeds: int, mark: str = "") -> str:
