@@ -28,6 +28,11 @@ pytestmark = pytest.mark.skipif(
     reason="built and installed once per suite, under the jax backend (the wheel is backend-independent)",
 )
 
+# what MANIFEST.in puts in the sdist besides the package (the wheel holds the package only)
+SDIST_FILES = ("README.md", "LICENSE", "CHANGELOG.md", "CONTRIBUTING.md", "Makefile", "mkdocs.yml")
+SDIST_FOLDERS = ("docs", "tests", "benchmarks", "scripts")
+NOT_COPIED = ("__pycache__", "*.egg-info", "results", ".hypothesis")
+
 SMOKE = """
 import importlib.metadata, importlib.resources
 import numpy as np
@@ -59,9 +64,10 @@ def _run(command, **kwargs):
 def dist(tmp_path_factory):
     out, source = tmp_path_factory.mktemp("dist"), tmp_path_factory.mktemp("source")
     # a copy of what the build reads, so parallel test workers never share build state
-    for name in ("pyproject.toml", "README.md", "LICENSE"):
+    for name in ("pyproject.toml", "MANIFEST.in", *SDIST_FILES):
         shutil.copy(ROOT / name, source / name)
-    shutil.copytree(ROOT / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    for name in ("src", *SDIST_FOLDERS):
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns(*NOT_COPIED))
     # --no-isolation builds with this environment's setuptools (pyproject's build requirement),
     # so the build needs no download
     _run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(source)])
@@ -77,7 +83,10 @@ def test_build_makes_a_wheel_and_an_sdist_of_this_version(dist):
     assert sdist.name == f"imagelosses-{version}.tar.gz"
     with tarfile.open(sdist) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
-    assert {"pyproject.toml", "README.md", "LICENSE", "src/imagelosses/__init__.py"} <= names
+    expected = {"pyproject.toml", "src/imagelosses/__init__.py", "tests/conftest.py", "docs/index.md"}
+    expected |= set(SDIST_FILES)
+    assert expected <= names, sorted(expected - names)
+    assert not [n for n in names if "__pycache__" in n or n.startswith("benchmarks/results")]
 
 
 def test_wheel_holds_the_package_and_no_tests_or_data(dist):
