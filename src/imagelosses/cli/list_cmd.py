@@ -67,6 +67,12 @@ DESCRIPTIONS = {
     "DiceCELoss": ("Dice + cross-entropy preset (nnU-Net's default recipe)",
                    "MONAI DiceCELoss defaults"),
     "DiceFocalLoss": ("Dice + focal preset", "MONAI DiceFocalLoss defaults"),
+    "HausdorffDistance": ("mean (95th-percentile) Hausdorff distance between surfaces, per class",
+                          "MONAI compute_hausdorff_distance"),
+    "AverageSurfaceDistance": ("mean distance between surfaces (ASSD with symmetric=True)",
+                               "MONAI compute_average_surface_distance"),
+    "SurfaceDice": ("fraction of surface within a tolerance (normalised surface Dice)",
+                    "Nikolov et al. 2021; MONAI compute_surface_dice"),
 }
 
 

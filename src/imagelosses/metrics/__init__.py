@@ -2,7 +2,15 @@
 
 from imagelosses.metrics.image_quality import MSSSIM, PSNR, SSIM
 from imagelosses.metrics.segmentation import Dice, IoU, ThresholdedMeanIoU
-from imagelosses.metrics.surface import average_surface_distance, hausdorff_distance, surface_dice
+from imagelosses.metrics.surface import (
+    AverageSurfaceDistance,
+    HausdorffDistance,
+    SurfaceDice,
+    average_surface_distance,
+    hausdorff_distance,
+    surface_dice,
+)
 
 __all__ = ["MSSSIM", "PSNR", "SSIM", "Dice", "IoU", "ThresholdedMeanIoU",
+           "AverageSurfaceDistance", "HausdorffDistance", "SurfaceDice",
            "average_surface_distance", "hausdorff_distance", "surface_dice"]

@@ -39,14 +39,18 @@ References: MONAI 1.6 `compute_hausdorff_distance`, `compute_average_surface_dis
 
 from __future__ import annotations
 
+import inspect
 import math
 
+import keras
 import numpy as np
 from keras import ops
 
 from imagelosses import _checks
+from imagelosses._registry import register_metric
 from imagelosses._shapes import Layout, resolve_data_format, resolve_layout, to_float
 from imagelosses.filters.distance import boundary_mask, check_spacing, distance_transform, spacing_option
+from imagelosses.losses.base import _resolved, config_values
 
 # A K = 1 prediction is foreground where its score is >= this (MONAI's AsDiscrete(threshold=0.5)).
 BINARY_THRESHOLD = 0.5
@@ -320,3 +324,96 @@ def surface_dice(y_true, y_pred, *, tolerance, num_classes=None, include_backgro
         correct = correct + ops.sum(within, axis=surfaces.spatial_axes)
     total = surfaces.n_truth + surfaces.n_prediction
     return ops.where(total > 0, correct / ops.maximum(total, 1.0), float("nan"))
+
+
+class _SurfaceMean(keras.metrics.Metric):
+    """A running mean of a surface metric over every image and class seen, non-finite values apart.
+
+    Derived from its function like the losses (`class HausdorffDistance(_SurfaceMean,
+    fn=hausdorff_distance, ...)`): the constructor takes the function's options, with the
+    class's own defaults where given, checked at construction (`data_format` resolved).
+
+    `update_state` computes `(B, K')` values; the finite ones are summed with the weight of their
+    image (`sample_weight`, one per image, default 1); NaN and inf values (empty masks, see the
+    table in the module docstring) are left out and counted in `excluded`. `result()` is the
+    weighted mean of the finite values, NaN while there is none (all excluded, or nothing seen).
+    """
+
+    fn = None
+    defaults: dict = {}
+
+    def __init_subclass__(cls, fn=None, name=None, defaults=None, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if fn is None:
+            return
+        cls.fn = staticmethod(fn)
+        cls.defaults = dict(defaults or {})
+        params = [p.replace(default=cls.defaults.get(n, p.default))
+                  for n, p in _checks.keyword_options(fn).items()]
+        keras_params = [
+            inspect.Parameter("name", inspect.Parameter.KEYWORD_ONLY, default=name),
+            inspect.Parameter("dtype", inspect.Parameter.KEYWORD_ONLY, default=None),
+        ]
+
+        def __init__(self, *, name=name, dtype=None, **options):
+            _SurfaceMean.__init__(self, name=name, dtype=dtype, **options)
+
+        __init__.__signature__ = inspect.Signature(
+            [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD), *params, *keras_params])
+        __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+        cls.__init__ = __init__
+
+    def __init__(self, name=None, dtype=None, **options):
+        super().__init__(name=name, dtype=dtype)
+        fn = type(self).fn
+        self.options = config_values(_resolved(fn.check_options(**{**type(self).defaults, **options})))
+        self.total = self.add_variable(shape=(), initializer="zeros", name="total")
+        self.count = self.add_variable(shape=(), initializer="zeros", name="count")
+        self.excluded = self.add_variable(shape=(), initializer="zeros", name="excluded")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        values = type(self).fn(y_true, y_pred, **self.options)  # (B, [T,] K')
+        weight = ops.ones_like(values)
+        if sample_weight is not None:
+            w = to_float(sample_weight, "sample_weight")
+            while len(w.shape) < len(values.shape):
+                w = ops.expand_dims(w, -1)
+            weight = weight * w
+        finite = ops.isfinite(values)
+        self.total.assign(self.total + ops.sum(ops.where(finite, values, 0.0) * weight))
+        self.count.assign(self.count + ops.sum(ops.where(finite, weight, 0.0)))
+        counted = ops.cast(weight != 0, "float32")
+        self.excluded.assign(self.excluded + ops.sum(ops.where(finite, 0.0, counted)))
+
+    def result(self):
+        return ops.where(self.count > 0, self.total / ops.maximum(self.count, 1e-30), float("nan"))
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype, **self.options}
+
+
+@register_metric
+class HausdorffDistance(_SurfaceMean, fn=hausdorff_distance, name="hausdorff_distance",
+                        defaults={"percentile": 95}):
+    """Mean Hausdorff distance over images and classes (HD95 by default: `percentile=95`).
+
+    Options of `imagelosses.hausdorff_distance`; NaN and inf values (empty masks) are left out of
+    the mean and counted in `excluded`; `result()` is NaN while no finite value was seen.
+    """
+
+
+@register_metric
+class AverageSurfaceDistance(_SurfaceMean, fn=average_surface_distance,
+                             name="average_surface_distance"):
+    """Mean average surface distance over images and classes; options of
+    `imagelosses.average_surface_distance` (`symmetric=True`: the ASSD). NaN and inf values are
+    left out and counted in `excluded`; `result()` is NaN while no finite value was seen.
+    """
+
+
+@register_metric
+class SurfaceDice(_SurfaceMean, fn=surface_dice, name="surface_dice"):
+    """Mean normalised surface Dice over images and classes; options of `imagelosses.surface_dice`
+    (`tolerance` required). NaN values (class absent from both masks) are left out and counted in
+    `excluded`; `result()` is NaN while no finite value was seen.
+    """
