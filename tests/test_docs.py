@@ -223,3 +223,22 @@ def test_documented_args_are_parameters(name):
     parameters = set(inspect.signature(obj).parameters)
     unknown = [arg for arg in _documented_args(obj.__doc__) if arg not in parameters]
     assert not unknown, f"{name}'s docstring documents {unknown}, which its signature does not take"
+
+
+def test_conventions_sobel_edges_of_keras_and_tf_image_padding(rng):
+    """docs/conventions.md: `tf.image.sobel_edges` pads as `mode="mirror"` (TensorFlow's REFLECT);
+    `keras.ops.image.sobel_edges` (Keras 3.15) does so on TensorFlow and pads zeros
+    (`mode="constant"`) on jax and torch. scipy's "reflect" is neither."""
+    x = rng.random((2, 9, 11, 3)).astype("float32")
+    tensorflow = keras.backend.backend() == "tensorflow"
+    keras_mode = "mirror" if tensorflow else "constant"
+    peers = {"keras.ops.image.sobel_edges": (keras.ops.image.sobel_edges(x), keras_mode)}
+    if tensorflow:
+        import tensorflow as tf
+
+        peers["tf.image.sobel_edges"] = (tf.image.sobel_edges(tf.constant(x)), "mirror")
+    for name, (peer, mode) in peers.items():
+        ours = keras.ops.convert_to_numpy(imagelosses.sobel(x, mode=mode))
+        np.testing.assert_allclose(ours, keras.ops.convert_to_numpy(peer), rtol=1e-5, atol=1e-6, err_msg=name)
+        reflect = keras.ops.convert_to_numpy(imagelosses.sobel(x, mode="reflect"))
+        assert not np.allclose(reflect, ours, atol=1e-3)
