@@ -130,19 +130,69 @@ def reference_cldice_loss(y_true, y_pred, *, iters=3, smooth=1.0, include_backgr
         st = np.stack([soft_skeleton(ti[..., c], iters) for c in range(ti.shape[-1])], -1)
         tprec = (np.sum(sp * ti) + smooth) / (np.sum(sp) + smooth)
         tsens = (np.sum(st * pi) + smooth) / (np.sum(st) + smooth)
-        out.append(1.0 - 2.0 * tprec * tsens / (tprec + tsens))
+        out.append(1.0 - 2.0 * tprec * tsens / (tprec + tsens + 1e-4))
     return np.array(out)
 
 
 def reference_dice_cldice_loss(y_true, y_pred, *, iters=3, alpha=0.5, smooth=1.0,
                                include_background=True, from_logits=False):
-    """MONAI's SoftDiceclDiceLoss per image: pooled Dice with smooth 1, then the mix."""
-    p, t = _probabilities_and_targets(y_true, y_pred, from_logits)
-    first = 0 if include_background or p.shape[-1] == 1 else 1
+    """MONAI's SoftDiceclDiceLoss per image: Dice per class (smooth 1, averaged), then the mix."""
+    dice = seg.reference_dice_loss(y_true, y_pred, smooth=smooth, from_logits=from_logits,
+                                   include_background=include_background)
     cl = reference_cldice_loss(y_true, y_pred, iters=iters, smooth=smooth,
                                include_background=include_background, from_logits=from_logits)
-    dice = []
-    for i in range(p.shape[0]):
-        pi, ti = p[i][..., first:], t[i][..., first:]
-        dice.append(1.0 - (2.0 * np.sum(pi * ti) + smooth) / (np.sum(pi) + np.sum(ti) + smooth))
-    return (1.0 - alpha) * np.array(dice) + alpha * cl
+    return (1.0 - alpha) * dice + alpha * cl
+
+
+def reference_unified_focal_loss(y_true, y_pred, *, weight=0.5, delta=0.6, gamma=0.5,
+                                 eps=1e-7):
+    """Yeung et al.'s asymmetric unified focal loss per image; class 0 the background, K = 1 as
+    the two channels `[1 - p, p]`; both terms averaged over the classes."""
+    p = np.asarray(y_pred, np.float64)
+    n = p.shape[0]
+    if p.shape[-1] == 1:
+        p = np.concatenate([1 - p, p], -1)
+        t = np.asarray(y_true, np.float64)
+        t = np.concatenate([1 - t, t], -1)
+    else:
+        t = np.eye(p.shape[-1])[np.asarray(y_true)[..., 0].astype(int)]
+    p = np.clip(p, eps, 1 - eps).reshape(n, -1, p.shape[-1])
+    t = t.reshape(n, -1, t.shape[-1])
+    k = p.shape[-1]
+    out = []
+    for i in range(n):
+        ce = -t[i] * np.log(p[i])
+        focal = ((1 - delta) * (1 - p[i][:, 0]) ** gamma * ce[:, 0]
+                 + delta * ce[:, 1:].sum(-1)).mean() / k
+        terms = []
+        for c in range(k):
+            tp = np.sum(p[i][:, c] * t[i][:, c])
+            fn = np.sum((1 - p[i][:, c]) * t[i][:, c])
+            fp = np.sum(p[i][:, c] * (1 - t[i][:, c]))
+            ti = (tp + eps) / (tp + delta * fn + (1 - delta) * fp + eps)
+            terms.append(1 - ti if c == 0 else (1 - ti) ** (1 - gamma))
+        out.append(weight * focal + (1 - weight) * np.sum(terms) / k)
+    return np.array(out)
+
+
+def reference_wasserstein_dice_loss(y_true, y_pred, *, distance_matrix=None, weighting_mode="default",
+                                    smooth=1e-5, from_logits=False):
+    """Fidon et al.'s generalized Wasserstein Dice loss per image, integer labels."""
+    p = seg.probabilities(y_pred, from_logits)
+    n, k = p.shape[0], p.shape[-1]
+    m = 1 - np.eye(k) if distance_matrix is None else np.asarray(distance_matrix, np.float64)
+    m = m / m.max()
+    labels = np.asarray(y_true)[..., 0].astype(int).reshape(n, -1)
+    p = p.reshape(n, -1, k)
+    out = []
+    for i in range(n):
+        w = np.array([m[labels[i][j]] @ p[i][j] for j in range(labels.shape[1])])
+        if weighting_mode == "GDL":
+            alpha = 1 / (np.bincount(labels[i], minlength=k) + 1.0)
+        else:
+            alpha = np.array([0.0] + [1.0] * (k - 1))
+        a = alpha[labels[i]]
+        tp = np.sum(a * (1 - w))
+        den = np.sum(a * (2 - w)) if weighting_mode == "GDL" else 2 * tp + np.sum(w)
+        out.append(1 - (2 * tp + smooth) / (den + smooth))
+    return np.array(out)

@@ -149,3 +149,31 @@ __all__ += [
     "mcc_loss",
     "top_k_cross_entropy_loss",
 ]
+
+from imagelosses.losses.deep_supervision import DeepSupervision  # noqa: E402
+from imagelosses.losses.topology import (  # noqa: E402
+    DiceClDiceLoss,
+    SoftClDiceLoss,
+    dice_cldice_loss,
+    soft_cldice_loss,
+)
+from imagelosses.losses.unified_focal import (  # noqa: E402
+    AsymmetricUnifiedFocalLoss,
+    asymmetric_unified_focal_loss,
+)
+from imagelosses.losses.wasserstein import (  # noqa: E402
+    GeneralizedWassersteinDiceLoss,
+    generalized_wasserstein_dice_loss,
+)
+
+__all__ += [
+    "AsymmetricUnifiedFocalLoss",
+    "DeepSupervision",
+    "DiceClDiceLoss",
+    "GeneralizedWassersteinDiceLoss",
+    "SoftClDiceLoss",
+    "asymmetric_unified_focal_loss",
+    "dice_cldice_loss",
+    "generalized_wasserstein_dice_loss",
+    "soft_cldice_loss",
+]

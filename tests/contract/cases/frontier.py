@@ -4,10 +4,22 @@ clDice, the unified focal loss, the Wasserstein Dice loss and deep supervision).
 Small images (8x8, volumes 4x4x4) keep the suite short; values against `tests/reference/frontier`.
 """
 
-from imagelosses import DiceCELoss, DiceFocalLoss, MCCLoss, TopKCrossEntropyLoss
+from imagelosses import (
+    AsymmetricUnifiedFocalLoss,
+    DeepSupervision,
+    DiceCELoss,
+    DiceClDiceLoss,
+    DiceFocalLoss,
+    DiceLoss,
+    GeneralizedWassersteinDiceLoss,
+    MCCLoss,
+    SoftClDiceLoss,
+    TopKCrossEntropyLoss,
+)
 from tests.contract.case import Case
 from tests.contract.cases.segmentation import BINARY, LOGITS, PROBS, VOID, data
 from tests.reference import frontier as ref
+from tests.reference import segmentation as seg_ref
 
 SMALL = dict(size=8)
 
@@ -37,5 +49,41 @@ CASES = [
         make=lambda **layout: DiceFocalLoss(lambda_dice=0.5, **layout),
         reference=lambda t, p, d: ref.reference_dice_focal_loss(t, p, lambda_dice=0.5),
         data=data(1), **BINARY, **SMALL,
+    ),
+    Case(
+        name="soft_cldice_logits", loss="SoftClDiceLoss", channels=3, bounds=(0.0, 1.0),
+        make=lambda **layout: SoftClDiceLoss(iters=2, from_logits=True, **layout),
+        reference=lambda t, p, d: ref.reference_cldice_loss(t, p, iters=2, from_logits=True),
+        data=data(3, logits=True), **LOGITS, **SMALL,
+    ),
+    Case(
+        name="dice_cldice_binary", loss="DiceClDiceLoss", bounds=(0.0, 1.0),
+        make=lambda **layout: DiceClDiceLoss(alpha=0.3, **layout),
+        reference=lambda t, p, d: ref.reference_dice_cldice_loss(t, p, alpha=0.3),
+        data=data(1), **BINARY, **SMALL,
+    ),
+    Case(
+        name="unified_focal_binary", loss="AsymmetricUnifiedFocalLoss",
+        make=lambda **layout: AsymmetricUnifiedFocalLoss(**layout),
+        reference=lambda t, p, d: ref.reference_unified_focal_loss(t, p),
+        data=data(1), **BINARY, **SMALL,
+    ),
+    Case(
+        name="wasserstein_dice_gdl_logits", loss="GeneralizedWassersteinDiceLoss", channels=3,
+        bounds=(0.0, 1.0),
+        make=lambda **layout: GeneralizedWassersteinDiceLoss(
+            distance_matrix=[[0.0, 1.0, 1.0], [1.0, 0.0, 0.5], [1.0, 0.5, 0.0]],
+            weighting_mode="GDL", from_logits=True, **layout),
+        reference=lambda t, p, d: ref.reference_wasserstein_dice_loss(
+            t, p, distance_matrix=[[0.0, 1.0, 1.0], [1.0, 0.0, 0.5], [1.0, 0.5, 0.0]],
+            weighting_mode="GDL", from_logits=True),
+        data=data(3, logits=True), **LOGITS, **SMALL,
+    ),
+    Case(
+        name="deep_supervision_one_output_dice", loss="DeepSupervision", channels=3,
+        bounds=(0.0, 1.0),
+        make=lambda **layout: DeepSupervision(DiceLoss(**layout)),
+        reference=lambda t, p, d: seg_ref.reference_dice_loss(t, p),
+        data=data(3), **PROBS, **SMALL,
     ),
 ]
