@@ -14,3 +14,15 @@ from imagelosses.metrics.surface import (
 __all__ = ["MSSSIM", "PSNR", "SSIM", "Dice", "IoU", "ThresholdedMeanIoU",
            "AverageSurfaceDistance", "HausdorffDistance", "SurfaceDice",
            "average_surface_distance", "hausdorff_distance", "surface_dice"]
+
+from imagelosses.metrics.confusion import (  # noqa: E402
+    FBetaScore,
+    GeneralizedDiceScore,
+    MatthewsCorrelation,
+    Precision,
+    Recall,
+    Specificity,
+)
+
+__all__ += ["FBetaScore", "GeneralizedDiceScore", "MatthewsCorrelation", "Precision", "Recall",
+            "Specificity"]
