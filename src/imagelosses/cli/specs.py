@@ -60,6 +60,14 @@ ALIASES: dict[str, Alias] = {
     "tversky": Alias("TverskyLoss", "segment"),
     "focaltversky": Alias("FocalTverskyLoss", "segment"),
     "lovasz": Alias("LovaszSoftmaxLoss", "segment"),
+    "cldice": Alias("SoftClDiceLoss", "segment"),
+    "dicecldice": Alias("DiceClDiceLoss", "segment"),
+    "mcc": Alias("MCCLoss", "segment"),
+    "topk": Alias("TopKCrossEntropyLoss", "segment"),
+    "dicece": Alias("DiceCELoss", "segment"),
+    "dicefocal": Alias("DiceFocalLoss", "segment"),
+    "unifiedfocal": Alias("AsymmetricUnifiedFocalLoss", "segment"),
+    "wasserstein": Alias("GeneralizedWassersteinDiceLoss", "segment"),
 }
 
 DEFAULT_LOSSES = {
