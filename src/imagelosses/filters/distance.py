@@ -204,8 +204,8 @@ def distance_transform(
     layout = resolve_layout(x.shape, data_format=data_format, spatial_dims=spatial_dims, name="x")
     spacing = check_spacing(spacing, layout.spatial_dims)
     sizes = _static_sizes(x, tuple(range(layout.num_sample_axes, layout.rank)), "x")
-    if any(size == 0 for size in sizes):
-        return ops.zeros_like(x)
+    if any(size == 0 for size in (*sizes, *x.shape[: layout.num_sample_axes])):
+        return ops.zeros_like(x)  # an empty batch (a static 0): nothing to measure
     per_image = math.prod(sizes)
     zero = ops.cast(ops.equal(x, 0.0), "float32")
     squared = squared_distance_axes(zero, layout.spatial_axes, spacing, per_image)
