@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import keras
 from keras import ops
 
+from imagelosses._reduce import mean_over, sum_over
+
 from imagelosses import _checks
 from imagelosses._reduce import mean_over, sum_over
 
@@ -58,6 +60,24 @@ class Layout:
     @property
     def is_sequence(self) -> bool:
         return self.rank == self.spatial_dims + 3
+
+    def describe(self) -> str:
+        """The layout assumed, and the option that changes it, for shape errors.
+
+        A rank-5 input is read as 3D volumes unless `spatial_dims=2`, so its errors say so: a
+        sequence of images (ConvLSTM outputs) would otherwise fail on a size it never meant.
+        """
+        last = self.data_format == "channels_last"
+        if self.is_sequence:
+            shape = "(B, T, H, W, C)" if last else "(B, T, C, H, W)"
+            return f"read as sequences of 2D images {shape} (spatial_dims=2, {self.data_format})"
+        if self.spatial_dims == 3:
+            shape = "(B, D, H, W, C)" if last else "(B, C, D, H, W)"
+            sequence = "(B, T, H, W, C)" if last else "(B, T, C, H, W)"
+            return (f"read as 3D volumes {shape} (spatial_dims=3, {self.data_format}); for a "
+                    f"sequence of 2D images {sequence} pass spatial_dims=2")
+        shape = "(B, H, W, C)" if last else "(B, C, H, W)"
+        return f"read as 2D images {shape} ({self.data_format})"
 
     @property
     def num_sample_axes(self) -> int:

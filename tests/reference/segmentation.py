@@ -365,7 +365,7 @@ def reference_thresholded_mean_iou(y_true, y_pred, thresholds, ignore_class=None
     p = np.asarray(y_pred, np.float64).reshape(t.shape[0], -1)[valid]
     means = []
     for s in thresholds:
-        pred = p > s
+        pred = p >= s
         ious = []
         for a, b in ((pred, truth), (~pred, ~truth)):
             union = np.sum(a | b)

@@ -107,6 +107,14 @@ ROWS = [
     Row("forgiven class out of range", "ForgiveFalseNegatives(DiceLoss(), classes=(7,))",
         lambda: il.ForgiveFalseNegatives(il.DiceLoss(), classes=(7,))(_labels(), _probabilities(3)),
         ValueError),
+    Row("logits given as probabilities (eager)", "DiceLoss()(labels, logits of a layer without softmax)",
+        lambda: il.DiceLoss()(_labels(), 10.0 * _images(2, 8, 8, 3) - 5.0), ValueError),
+    # layouts and ranges
+    Row("uint8 images with the default max_val=1", "psnr(uint8 images, uint8 images)",
+        lambda: il.psnr(_images(1, 8, 8, 1, dtype="uint8"), _images(1, 8, 8, 1, dtype="uint8")),
+        ValueError),
+    Row("a sequence (B, T, H, W, C) read as 3D volumes", "SSIMLoss()(ConvLSTM outputs (4, 4, 16, 16, 1))",
+        lambda: il.SSIMLoss()(_images(4, 4, 16, 16, 1), _images(4, 4, 16, 16, 1)), ValueError),
 ]
 
 

@@ -8,6 +8,7 @@ and uniform probabilities; logits of +-1e4 and 0. The example budget per case is
 
 import os
 
+import keras
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -83,3 +84,27 @@ def test_values_and_gradients_are_finite_and_within_bounds(case):
         assert np.all(np.isfinite(grad)), pattern
 
     check()
+
+
+# One case per family at 2048x2048 (4M pixels per channel), on one backend: the large-size
+# counterpart of the examples above. Values against float64 at these sizes, on every backend,
+# are in tests/reliability/test_large_sizes.py.
+LARGE_CASES = [c for c in ALL_CASES if c.name in (
+    "sobel_mse", "ssim_default_window", "dice_softmax_integer_labels", "focal_binary_gamma3",
+)]
+
+
+@pytest.mark.large
+@pytest.mark.skipif(keras.backend.backend() != "torch",
+                    reason="CI-sized on one backend (torch: no compile step at this size)")
+@pytest.mark.parametrize("case", LARGE_CASES, ids=[c.name for c in LARGE_CASES])
+def test_values_and_gradients_at_2048_are_finite_and_within_bounds(case):
+    rng = np.random.default_rng(2048)
+    y_true, y_pred = case.data(rng, (1, 2048, 2048, case.channels))
+    y_pred = y_pred.astype(np.float32)
+    loss = case.make(spatial_dims=2)
+    values = to_numpy(loss.call(y_true, y_pred))
+    low, high = case.bounds
+    assert np.all(np.isfinite(values))
+    assert np.all(values >= low - 1e-5) and np.all(values <= high + 1e-5), values
+    assert np.all(np.isfinite(gradient(lambda v: loss.call(y_true, v), y_pred)))

@@ -42,15 +42,19 @@ def _min_size(mode: str, radius: int) -> int:
     )
 
 
-def check_size(x, axes, radius: int, mode: str, name: str = "images") -> None:
-    """Static check that every filtered axis is long enough for `mode` at this filter radius."""
+def check_size(x, axes, radius: int, mode: str, name: str = "images", layout=None) -> None:
+    """Static check that every filtered axis is long enough for `mode` at this filter radius.
+
+    `layout` (an `imagelosses._shapes.Layout`), when given, is described in the message.
+    """
     need = _min_size(mode, radius)
+    assumed = f" `{name}` is {layout.describe()}." if layout is not None else ""
     for axis in axes:
         size = x.shape[axis]
         if size is not None and size < need:
             raise ValueError(
                 f"`{name}` is too small along axis {axis} for mode={mode!r} with a filter of "
-                f"{2 * radius + 1} taps: expected at least {need} samples. "
+                f"{2 * radius + 1} taps: expected at least {need} samples.{assumed} "
                 f"Received: {name}.shape={tuple(x.shape)}"
             )
 

@@ -38,7 +38,7 @@ def _prepare(images, mode, data_format, spatial_dims):
     _conv.check_mode(mode)
     x = to_float(images, "images")
     layout = resolve_layout(x.shape, data_format=data_format, spatial_dims=spatial_dims)
-    _conv.check_size(x, layout.spatial_axes, 1, mode)
+    _conv.check_size(x, layout.spatial_axes, 1, mode, layout=layout)
     return x, layout
 
 

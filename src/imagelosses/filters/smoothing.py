@@ -101,5 +101,5 @@ def gaussian_blur(
     _conv.check_mode(mode)
     x = to_float(images, "images")
     layout = resolve_layout(x.shape, data_format=data_format, spatial_dims=spatial_dims)
-    _conv.check_size(x, layout.spatial_axes, size // 2, mode)
+    _conv.check_size(x, layout.spatial_axes, size // 2, mode, layout=layout)
     return gaussian_filter_axes(x, layout, size=size, sigma=sigma, mode=mode)

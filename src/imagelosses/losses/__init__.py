@@ -16,13 +16,20 @@ mask. With one-hot/soft labels, `ignore_class` names channels: a pixel is void w
 weight on those channels is >= 0.5. A class in [0, K) that is ignored is also left out of every
 class average.
 
+`class_weights`, one rule for every loss: one non-negative number per class, and for a
+one-channel (sigmoid, K = 1) `y_pred`, whose two classes are background and foreground, two
+numbers `[background, foreground]`: the pixel losses (cross-entropy, focal) weigh both terms, the
+region losses (Dice, Jaccard, Tversky, Lovasz, ...) score the foreground alone and use its entry.
+
 Out-of-range labels: when `y_true` is concrete (eager calls, `run_eagerly=True`, the torch backend
 without `torch.compile`), integer labels outside [0, K) that are not ignored, non-integer class
 ids, and one-hot/binary labels outside [0, 1] (a 0-255 mask where 0-1 was expected) raise a
 ValueError. This check reads the labels on the host. Under jit (`tf.function`, `jax.jit`,
-`torch.compile`) nothing is checked: an integer label outside [0, K) then has an all-zero one-hot
-row (the pixel belongs to no class, so its predictions count only as false positives) and binary
-labels are used as given.
+`torch.compile`) the labels cannot be read: the losses then give every pixel whose label breaks
+the same rule a NaN prediction, so the value of its sample (of the batch with `per_image=False`)
+is NaN, which `keras.callbacks.TerminateOnNaN` and every log show. The metrics count such a pixel
+in no class. Likewise, when `y_pred` is concrete and `from_logits=False`, values outside [0, 1]
+(logits given as probabilities) raise a ValueError that says to use `from_logits=True`.
 """
 
 from imagelosses.losses.base import Loss, WeightedSum

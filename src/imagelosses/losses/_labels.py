@@ -41,7 +41,8 @@ def check_class_weights(class_weights, num_classes: int):
         return None
     message = (
         f"Invalid value for argument `class_weights`. Expected {num_classes} non-negative numbers "
-        f"(one per class, from the channels of `y_pred`). Received: class_weights={class_weights!r}"
+        "(one per class, from the channels of `y_pred`; [background, foreground] for one-channel "
+        f"binary predictions). Received: class_weights={class_weights!r}"
     )
     if isinstance(class_weights, (str, bytes)) or not hasattr(class_weights, "__len__"):
         raise TypeError(message)
@@ -53,6 +54,18 @@ def check_class_weights(class_weights, num_classes: int):
             raise TypeError(message)
         weights.append(check_number("class_weights", float(w), minimum=0.0))
     return np.asarray(weights, np.float64)
+
+
+def class_weight_vector(class_weights, num_classes: int):
+    """The one rule for `class_weights`: one entry per class, two for binary K = 1.
+
+    A one-channel (sigmoid) prediction has two classes, background and foreground, so every loss
+    takes `[background, foreground]` there: the pixel losses weigh both terms, the region losses
+    (which score the foreground channel only) use the foreground entry. Returns `(K,)` or None.
+    """
+    if num_classes == 1 and class_weights is not None:
+        return check_class_weights(class_weights, 2)[1:]
+    return check_class_weights(class_weights, num_classes)
 
 
 def ignore_class_option(name: str, value):
@@ -91,8 +104,9 @@ _checks.SHARED_DOCS.update({
     "ignore_class": "None, a class id or a list of them: void pixels (Keras's name). They drop out of "
     "every sum before one-hot encoding, so neither the value nor the gradient depends on the "
     "prediction there; an ignored class in [0, K) is also left out of the class average.",
-    "class_weights": "None or one non-negative number per class (K >= 2; binary K = 1 losses say "
-    "what they take): the weight of each class in the class average (default all 1).",
+    "class_weights": "None or one non-negative number per class (default all 1); a one-channel "
+    "binary `y_pred` has two classes, so two numbers, `[background, foreground]` (the region "
+    "losses score the foreground alone and use its entry): the rule of every loss.",
     "per_image": "True (default): one statistic per image, `(B,)`; False: the statistic of the whole "
     "batch (MONAI's `batch=True`), returned repeated as `(B,)` so Keras's mean gives it back.",
     "include_background": "True (default); False leaves class 0 out of the class average (K >= 2), as "
@@ -243,18 +257,30 @@ def resolve(y_true, y_pred, *, data_format=None, spatial_dims=None):
 
 
 def prepare(y_true, y_pred, *, from_logits=False, ignore_class=None, data_format=None,
-            spatial_dims=None, activate=True) -> Segmentation:
-    """The common prologue of every segmentation loss: see the module docstring."""
+            spatial_dims=None, activate=True, for_loss=True) -> Segmentation:
+    """The common prologue of every segmentation loss: see the module docstring.
+
+    `for_loss=True` (every loss) also checks, when `y_pred` is concrete, that it holds
+    probabilities unless `from_logits=True`, and under jit gives the pixels with out-of-range
+    labels a NaN prediction, so the value of their sample is NaN. The metrics pass False: their
+    argmax takes logits as they are, and their integer counts cannot hold a NaN.
+    """
     check_bool("from_logits", from_logits)
     ignore = check_ignore_class(ignore_class)
     y_true, y_pred, layout, k, integer = resolve(
         y_true, y_pred, data_format=data_format, spatial_dims=spatial_dims
     )
     _check_label_values(y_true, integer=integer, num_classes=k, ignore=ignore)
+    if for_loss and not from_logits:
+        _check_probabilities(y_pred)
     y_true, y_pred = _channels_last(y_true, layout), _channels_last(y_pred, layout)
     valid, target, masked = _valid_and_target(y_true, k, integer, ignore)
     if masked:
         y_pred = ops.where(valid > 0, y_pred, 0.0)
+    if for_loss and not _is_concrete(y_true):
+        bad = _bad_labels(y_true, integer=integer, num_classes=k, ignore=ignore)
+        # both: a clipped log of a NaN probability is not NaN on every backend, NaN * 0 is
+        y_pred, target = ops.where(bad, float("nan"), y_pred), ops.where(bad, float("nan"), target)
     logits = None
     if from_logits:
         logits = y_pred
@@ -263,6 +289,41 @@ def prepare(y_true, y_pred, *, from_logits=False, ignore_class=None, data_format
         pred = y_pred
     class_mask = np.array([0.0 if c in ignore else 1.0 for c in range(k)], np.float64)
     return Segmentation(target, pred, logits, valid, layout, k, class_mask, masked)
+
+
+# Probabilities may leave [0, 1] by this much (float16 softmax rounding) before `y_pred` counts as
+# logits given without `from_logits=True`.
+PROBABILITY_TOLERANCE = 1e-3
+
+
+def _check_probabilities(y_pred) -> None:
+    """Eagerly: `y_pred` in [0, 1] (one small read-back); NaN passes (the NaN policy)."""
+    if not _is_concrete(y_pred) or any(size == 0 for size in y_pred.shape):
+        return
+    low, high = (float(v) for v in ops.convert_to_numpy(ops.stack([ops.min(y_pred),
+                                                                      ops.max(y_pred)])))
+    if low < -PROBABILITY_TOLERANCE or high > 1.0 + PROBABILITY_TOLERANCE:
+        raise ValueError(
+            "Invalid values in `y_pred`. Expected probabilities in [0, 1] (from_logits=False); "
+            "if `y_pred` holds logits (a layer without softmax or sigmoid), use from_logits=True. "
+            f"Received: values in [{low:.6g}, {high:.6g}]"
+        )
+
+
+def _bad_labels(y_true, *, integer: bool, num_classes: int, ignore: tuple):
+    """Under jit: `(..., 1)` True where a counted label is out of range (channels_last labels).
+
+    The rule of `_check_label_values` (integers in [0, K), or values in [0, 1]), as arithmetic;
+    `prepare` makes the prediction and target NaN there, so the sample's value is NaN, which
+    `TerminateOnNaN` and every log show.
+    """
+    high = num_classes - 1 if integer else 1.0
+    bad = ops.logical_or(y_true < 0.0, y_true > high)
+    if integer:
+        bad = ops.logical_or(bad, ops.not_equal(y_true, ops.round(y_true)))
+    for value in ignore:
+        bad = ops.logical_and(bad, ops.not_equal(y_true, float(value)))
+    return ops.any(bad, axis=-1, keepdims=True)
 
 
 def _valid_and_target(y_true, k: int, integer: bool, ignore: tuple):
@@ -346,7 +407,7 @@ def class_average(values, seg: Segmentation, *, class_weights=None, include_back
     k = seg.num_classes
     weights = seg.class_mask.copy()
     if class_weights is not None:
-        weights = weights * check_class_weights(class_weights, k)
+        weights = weights * class_weight_vector(class_weights, k)
     if not include_background and k > 1:
         weights[0] = 0.0
     w = ops.convert_to_tensor(weights.astype(np.float32))

@@ -8,6 +8,8 @@ return one value per image: `(B,)`, or `(B, T)` for sequences. Filters come from
 
 from __future__ import annotations
 
+import math
+
 from keras import ops
 
 from imagelosses import _checks
@@ -67,7 +69,8 @@ def sobel_loss(
     )
     options = dict(mode=mode, data_format=layout.data_format, spatial_dims=layout.spatial_dims)
     if not (magnitude or normalize):  # the filter is linear: one pass over the difference
-        return layout.per_sample_mean(_distance(sobel(y_true - y_pred, **options), distance))
+        return _nan_if_infinite(
+            layout.per_sample_mean(_distance(sobel(y_true - y_pred, **options), distance)))
     if magnitude:
         maps = [gradient_magnitude(y, **options) for y in (y_true, y_pred)]
     else:
@@ -80,7 +83,17 @@ def sobel_loss(
             peak = layout.per_sample_max(norm, keepdims=True, initial=0.0) + NORMALIZE_EPSILON
             scaled.append(edges / (peak if magnitude else ops.expand_dims(peak, -1)))
         maps = scaled
-    return layout.per_sample_mean(_distance(maps[0] - maps[1], distance))
+    return _nan_if_infinite(layout.per_sample_mean(_distance(maps[0] - maps[1], distance)))
+
+
+def _nan_if_infinite(values):
+    """NaN for an infinite per-image value: one answer to an infinite input on every backend.
+
+    An inf pixel meets the filters' zero taps (`0 * inf = NaN`) in TensorFlow's convolution and
+    is skipped by the portable slices (giving inf), so the raw value depends on the backend; a
+    NaN also flags an overflow the way a NaN input is flagged (`TerminateOnNaN` stops on both).
+    """
+    return ops.where(ops.isinf(values), float("nan"), values)
 
 
 @_checks.options(distance=_checks.one_of(*DISTANCES), diagonals=_checks.flag, **_MODE, **_checks.LAYOUT)
@@ -115,7 +128,7 @@ def laplacian_loss(
         spatial_dims=layout.spatial_dims,
     )
     difference = laplacian(y_true - y_pred, **options)  # linear: one pass over the difference
-    return layout.per_sample_mean(_distance(difference, distance))
+    return _nan_if_infinite(layout.per_sample_mean(_distance(difference, distance)))
 
 
 @_checks.options(alpha=_checks.number(1.0), **_checks.LAYOUT)
@@ -132,7 +145,9 @@ def gradient_difference_loss(
     `sum over spatial axes a of mean over pixels and channels of
     | |forward_diff_a(y_true)| - |forward_diff_a(y_pred)| | ** alpha`,
     where `forward_diff_a(x)[i] = x[i + 1] - x[i]` along axis `a` (no padding). The paper sums
-    over pixels; averaging instead makes the value independent of the image size.
+    over pixels; averaging instead makes the value independent of the image size. A spatial axis
+    of size 1 has no differences: its term is 0 (as its share of `total_variation_loss` is), so
+    a `(B, 1, W, C)` image is scored along W alone and a single pixel scores 0.
 
     Args:
         alpha: exponent, >= 1 (default 1; below 1 the gradient is infinite where the difference is 0).
@@ -143,7 +158,7 @@ def gradient_difference_loss(
     y_true, y_pred, layout = image_pair(
         y_true, y_pred, data_format=data_format, spatial_dims=spatial_dims
     )
-    _conv.check_size(y_pred, layout.spatial_axes, 0, "valid", name="y_pred")
+    _conv.check_size(y_pred, layout.spatial_axes, 0, "valid", name="y_pred", layout=layout)
     total = None
     for axis in layout.spatial_axes:
         diff_true = ops.abs(_conv.forward_difference(y_true, axis))
@@ -153,9 +168,18 @@ def gradient_difference_loss(
             gap = ops.square(gap)
         elif alpha != 1.0:
             gap = ops.power(gap, alpha)
-        term = layout.per_sample_mean(gap)
+        # sum / count, not a mean: an axis of size 1 (static or not) gives 0, not 0 / 0 = NaN
+        term = layout.per_sample_sum(gap) / ops.maximum(_per_sample_count(gap, layout), 1.0)
         total = term if total is None else total + term
     return total
+
+
+def _per_sample_count(x, layout):
+    """The number of elements of each sample of `x` (a Python number when the shape is static)."""
+    sizes = x.shape[layout.num_sample_axes:]
+    if all(size is not None for size in sizes):
+        return float(math.prod(sizes))
+    return layout.per_sample_sum(ops.ones_like(x))
 
 
 @register_loss

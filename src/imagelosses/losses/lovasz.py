@@ -80,7 +80,9 @@ def lovasz_per_class(errors, fg, valid, relu=False):
     if relu:
         errors_sorted = ops.relu(errors_sorted)
     counted = ops.where(valid_sorted > 0, errors_sorted, 0.0)
-    return sum_over(counted * grad, axis=-1), ops.cast(ops.squeeze(total, -1) > 0, "float32")
+    # present unless the count is <= 0: a NaN count (a bad label under jit) keeps its NaN loss
+    present = ops.logical_not(ops.squeeze(total, -1) <= 0)
+    return sum_over(counted * grad, axis=-1), ops.cast(present, "float32")
 
 
 @_checks.options(classes=_checks.one_of(*CLASSES), **_labels.LABEL_OPTIONS)

@@ -328,7 +328,7 @@ def generalized_dice_loss(
     k = seg.num_classes
     counted = seg.class_mask.copy()
     if class_weights is not None:
-        counted = counted * _labels.check_class_weights(class_weights, k)
+        counted = counted * _labels.class_weight_vector(class_weights, k)
     if not include_background and k > 1:
         counted[0] = 0.0
     counted = ops.convert_to_tensor(counted.astype(np.float32))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 from keras import ops
 
 from imagelosses import _checks
@@ -136,6 +137,8 @@ def ms_ssim_l1_loss(
 # The Charbonnier penalty's default smoothing: sqrt(d**2 + eps**2) is within eps of |d| everywhere
 # and differentiable at d = 0 (the value of Lai et al. and of most restoration papers).
 CHARBONNIER_EPSILON = 1e-3
+# The floor of epsilon**2: float32's smallest normal number (a smaller square rounds to 0).
+CHARBONNIER_FLOOR = float(np.finfo(np.float32).tiny)
 
 
 @_checks.options(epsilon=_checks.positive(), function_only=("pixel_weights",), **_checks.LAYOUT)
@@ -151,7 +154,9 @@ def charbonnier_loss(
     """Charbonnier penalty, a smooth L1: `mean over pixels and channels of sqrt(d**2 + epsilon**2)`.
 
     `d = y_true - y_pred`. The value for identical images is `epsilon`, not 0; the gradient is
-    finite everywhere for `epsilon > 0`.
+    finite everywhere for `epsilon > 0`: `epsilon**2` is floored at `CHARBONNIER_FLOOR` (float32's
+    smallest normal number, 1.2e-38), below which it would round to 0 and leave `sqrt(d**2)` with
+    a 0/0 gradient at `d = 0`, so an `epsilon` below 1.1e-19 acts as 1.1e-19.
 
     Args:
         epsilon: smoothing, > 0, in the images' units.
@@ -167,7 +172,7 @@ def charbonnier_loss(
         regularization algorithms for computed imaging", ICIP 1994; Lai et al., LapSRN, CVPR 2017.
     """
     y_true, y_pred, layout = image_pair(y_true, y_pred, data_format=data_format, spatial_dims=spatial_dims)
-    penalty = ops.sqrt(ops.square(y_true - y_pred) + epsilon**2)
+    penalty = ops.sqrt(ops.square(y_true - y_pred) + max(float(epsilon) ** 2, CHARBONNIER_FLOOR))
     if pixel_weights is not None:
         penalty = penalty * pixel_weight_map(pixel_weights, layout)
     return layout.per_sample_mean(penalty)
@@ -186,20 +191,21 @@ def total_variation_loss(
     `sum over spatial axes a, pixels and channels of |y_pred[i + 1_a] - y_pred[i]|`: in 2D exactly
     `tf.image.total_variation(y_pred)` (a sum, not a mean: it grows with the image size), in 3D the
     same over the depth axis too. `y_true` only fixes the shape: it must match `y_pred` (the Keras
-    loss signature passes both), its values are ignored.
+    loss signature passes both), its values are ignored. A spatial axis of size 1 has no
+    differences and adds 0 (as in `tf.image.total_variation`), so a single pixel scores 0.
 
     Returns:
         float32 `(B,)`, or `(B, T)` for sequences, >= 0.
 
     Raises:
-        ValueError: mismatched shapes, wrong rank, unknown layout options, a spatial size below 2.
+        ValueError: mismatched shapes, wrong rank, unknown layout options, an empty spatial axis.
 
     References:
         Rudin, Osher, Fatemi, "Nonlinear total variation based noise removal algorithms",
         Physica D 60, 1992.
     """
     _, y_pred, layout = image_pair(y_true, y_pred, data_format=data_format, spatial_dims=spatial_dims)
-    _conv.check_size(y_pred, layout.spatial_axes, 0, "valid", name="y_pred")
+    _conv.check_size(y_pred, layout.spatial_axes, 0, "valid", name="y_pred", layout=layout)
     total = None
     for axis in layout.spatial_axes:
         term = layout.per_sample_sum(ops.abs(_conv.forward_difference(y_pred, axis)))

@@ -8,7 +8,8 @@ to 2**31 - 2**20 pixels.
 
 Labels and predictions follow the segmentation losses (`imagelosses.losses`): integer maps or one-hot labels,
 probabilities or logits (the predicted class is the argmax over the channels; K = 1 is binary,
-foreground where the probability is >= `threshold`), `ignore_class`, both data formats.
+foreground where the probability is >= `threshold`, a probability in [0, 1]: one rule for
+`IoU`, `Dice` and `ThresholdedMeanIoU`, Keras's `BinaryIoU` rule), `ignore_class`, both data formats.
 `sample_weight` acts as a mask: pixels or images of weight 0 are left out, the others count once
 (so the counts stay integers).
 
@@ -93,6 +94,11 @@ class _ClassCounts(keras.metrics.Metric):
         check_choice("average", average, AVERAGES)
         self.average = average
         self.threshold = check_number("threshold", threshold, minimum=0.0)
+        if self.threshold > 1.0:  # the one rule of every metric here: a probability, p >= it
+            raise ValueError(
+                "Invalid value for argument `threshold`. Expected a probability in [0, 1] "
+                f"(foreground where p >= threshold). Received: threshold={threshold!r}"
+            )
         _labels.check_ignore_class(ignore_class)
         self.ignore_class = list(ignore_class) if isinstance(ignore_class, (list, tuple)) \
             else ignore_class
@@ -108,7 +114,7 @@ class _ClassCounts(keras.metrics.Metric):
         """One-hot predicted classes and one-hot labels, `(N..., C)` float32, masked."""
         seg = _labels.prepare(y_true, y_pred, from_logits=self.from_logits,
                               ignore_class=self.ignore_class, data_format=self.data_format,
-                              spatial_dims=self.spatial_dims)
+                              spatial_dims=self.spatial_dims, for_loss=False)
         k = seg.num_classes
         if k not in (self.num_classes, 1) or (k == 1 and self.num_classes != 2):
             raise ValueError(
@@ -171,7 +177,8 @@ class IoU(_ClassCounts):
         num_classes: C >= 2 (2 with a one-channel, binary `y_pred`).
         average: None (default, Keras's `F1Score` convention): `result()` is the per-class vector
             `(C,)`; "mean": the mean over the classes that have a score (the mean IoU).
-        threshold: foreground probability threshold for one-channel predictions (`>=`).
+        threshold: foreground probability threshold for one-channel predictions, in [0, 1]:
+            foreground where `p >= threshold` (the rule of `keras.metrics.BinaryIoU`).
         ignore_class, from_logits, data_format, spatial_dims: as in the losses.
 
     With every class present, the mean equals `keras.metrics.MeanIoU` and
@@ -210,8 +217,9 @@ DEFAULT_THRESHOLDS = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))
 class ThresholdedMeanIoU(keras.metrics.Metric):
     """Binary mean IoU (background and foreground) at each threshold, averaged over thresholds.
 
-    At threshold `s`, a pixel is foreground where its probability is `> s` (the recipe's
-    `y_pred > t`); the IoU of the foreground and of the background are computed from the counts
+    At threshold `s`, a pixel is foreground where its probability is `>= s` (the rule of `IoU`,
+    `Dice` and `keras.metrics.BinaryIoU`; the recipe's `y_pred > t` differs only at ties); the IoU
+    of the foreground and of the background are computed from the counts
     accumulated over all batches, averaged over the classes that have a score
     (`tf.compat.v1.metrics.mean_iou(..., num_classes=2)`), then over the thresholds (NaN
     thresholds, where nothing was counted, left out).
@@ -250,7 +258,7 @@ class ThresholdedMeanIoU(keras.metrics.Metric):
     def update_state(self, y_true, y_pred, sample_weight=None):
         seg = _labels.prepare(y_true, y_pred, from_logits=self.from_logits,
                               ignore_class=self.ignore_class, data_format=self.data_format,
-                              spatial_dims=self.spatial_dims)
+                              spatial_dims=self.spatial_dims, for_loss=False)
         if seg.num_classes != 1:
             raise ValueError(
                 "`ThresholdedMeanIoU` takes one channel of foreground probabilities. "
@@ -258,7 +266,7 @@ class ThresholdedMeanIoU(keras.metrics.Metric):
             )
         valid = _mask(sample_weight, seg.valid)
         thresholds = ops.convert_to_tensor(np.asarray(self.thresholds, np.float32))
-        predicted = ops.cast(ops.cast(seg.pred > thresholds, "float32") * valid, "int32")
+        predicted = ops.cast(ops.cast(seg.pred >= thresholds, "float32") * valid, "int32")
         actual = ops.cast(ops.cast(seg.target >= 0.5, "float32") * valid, "int32")
         axes = tuple(range(len(valid.shape) - 1))
         self.tp.add(ops.sum(predicted * actual, axis=axes))

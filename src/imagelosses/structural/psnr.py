@@ -8,6 +8,7 @@ from keras import ops
 
 from imagelosses import _checks
 from imagelosses._shapes import check_number, image_pair
+from imagelosses.structural.ssim import check_integer_range
 from imagelosses._types import Tensor
 
 # The MSE is floored at this fraction of max_val**2, capping PSNR at 10 * log10(1e10) = 100 dB:
@@ -40,6 +41,7 @@ def psnr(
         TypeError: a non-numeric `max_val` or a non-real dtype.
     """
     max_val = check_number("max_val", max_val, minimum=0.0, exclusive=True)
+    check_integer_range(y_true, y_pred, max_val)
     y_true, y_pred, layout = image_pair(y_true, y_pred, data_format=data_format, spatial_dims=spatial_dims)
     mse = layout.per_sample_mean(ops.square(y_true - y_pred))
     floor = PSNR_MSE_FLOOR * max_val**2

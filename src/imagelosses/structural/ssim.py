@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import keras
 from keras import ops
 
 from imagelosses import _checks
@@ -83,7 +84,8 @@ def _check_min_size(y_pred, layout, minimum: int, what: str, remedy: str = "") -
         if size is not None and size < minimum:
             raise ValueError(
                 f"`y_pred` is too small for {what}: every spatial size must be at least {minimum}"
-                f"{remedy}. Received: y_pred.shape={tuple(y_pred.shape)}"
+                f"{remedy}; `y_pred` is {layout.describe()}. "
+                f"Received: y_pred.shape={tuple(y_pred.shape)}"
             )
 
 
@@ -96,13 +98,42 @@ def _luminance_cs(x, y, layout, max_val, filter_size, filter_sigma, k1, k2):
     c1, c2 = (k1 * max_val) ** 2, (k2 * max_val) ** 2
     mean_product = 2.0 * mu * nu
     mean_squares = ops.square(mu) + ops.square(nu)
-    luminance = (mean_product + c1) / (mean_squares + c1)
-    cs = (2.0 * cross - mean_product + c2) / (second_moments - mean_squares + c2)
+    luminance = _ratio(mean_product + c1, mean_squares + c1, c1)
+    cs = _ratio(2.0 * cross - mean_product + c2, second_moments - mean_squares + c2, c2)
     return luminance, cs
+
+
+def _ratio(numerator, denominator, constant):
+    """`numerator / denominator`; with a zero constant (`k1 = 0` or `k2 = 0`), 1 where the
+    denominator is not positive: two black (luminance) or flat (contrast) windows agree fully,
+    where the plain ratio would be 0 / 0 = NaN. With the default constants nothing changes."""
+    if constant > 0.0:
+        return numerator / denominator
+    defined = denominator > 0.0
+    return ops.where(defined, numerator / ops.where(defined, denominator, 1.0), 1.0)
+
+
+def check_integer_range(y_true, y_pred, max_val) -> None:
+    """8- and 16-bit unsigned images need the `max_val` of their dtype's range (255, 65535).
+
+    A uint8 image scored with the default `max_val=1` would be compared as if its range were 1
+    (PSNR 48 dB too low, SSIM's constants 255**2 too small): an error, not a guess. The CLI's
+    `compare` reads files and scales each by its own dtype instead.
+    """
+    for name, x in (("y_true", y_true), ("y_pred", y_pred)):
+        dtype = keras.backend.standardize_dtype(x.dtype) if hasattr(x, "dtype") else None
+        bits = {"uint8": 8, "uint16": 16}.get(dtype)
+        if bits and float(max_val) < 2**bits - 1:
+            raise ValueError(
+                f"Invalid value for argument `max_val` with {dtype} images. "
+                f"Expected max_val={2**bits - 1} (the dtype's range), or images scaled to "
+                f"[0, max_val] as floats. Received: max_val={max_val!r}, {name}.dtype={dtype}"
+            )
 
 
 def _prepare(y_true, y_pred, max_val, filter_size, filter_sigma, k1, k2, data_format, spatial_dims):
     options = _check_options(max_val, filter_size, filter_sigma, k1, k2)
+    check_integer_range(y_true, y_pred, options[0])
     y_true, y_pred, layout = image_pair(y_true, y_pred, data_format=data_format, spatial_dims=spatial_dims)
     return y_true, y_pred, layout, options
 
