@@ -21,8 +21,6 @@ from dataclasses import dataclass
 import keras
 from keras import ops
 
-from imagelosses._reduce import mean_over, sum_over
-
 from imagelosses import _checks
 from imagelosses._reduce import mean_over, sum_over
 
