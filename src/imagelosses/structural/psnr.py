@@ -8,8 +8,8 @@ from keras import ops
 
 from imagelosses import _checks
 from imagelosses._shapes import check_number, image_pair
-from imagelosses.structural.ssim import check_integer_range
 from imagelosses._types import Tensor
+from imagelosses.structural.ssim import check_integer_range
 
 # The MSE is floored at this fraction of max_val**2, capping PSNR at 10 * log10(1e10) = 100 dB:
 # identical images give 100, not inf, so batch means, gradients and JSON logs stay finite. A
