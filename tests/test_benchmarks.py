@@ -8,13 +8,14 @@ import json
 
 import pytest
 
-from benchmarks import bench_edges, bench_segmentation, bench_ssim, report
+from benchmarks import bench_distance, bench_edges, bench_segmentation, bench_ssim, report
 from benchmarks.harness import run_family
 
 FAMILIES = {
     "edges": (bench_edges, ["sobel", "laplacian"]),
     "ssim": (bench_ssim, ["ssim", "ssim_3d"]),  # ms_ssim needs 161 px, above the smoke size
     "segmentation": (bench_segmentation, ["dice", "focal", "lovasz_softmax"]),
+    "distance": (bench_distance, ["hausdorff_dt", "boundary"]),
 }
 
 
