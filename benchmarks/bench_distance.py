@@ -64,15 +64,32 @@ def _hausdorff_peers():
     except ImportError:
         return {}
     monai = HausdorffDTLoss(include_background=False, reduction="none")
-    return {"monai HausdorffDTLoss": lambda t, p: monai(
-        p.permute(0, 3, 1, 2), t.permute(0, 3, 1, 2)).mean(dim=(1, 2, 3))}
+    return {
+        "monai HausdorffDTLoss": lambda t, p: monai(p.permute(0, 3, 1, 2), t.permute(0, 3, 1, 2)).mean(
+            dim=(1, 2, 3)
+        )
+    }
 
 
 CASES = [
-    Case("hausdorff_dt", imagelosses.hausdorff_dt_loss, _probabilities, _hausdorff_peers(),
-         ref.reference_hausdorff_dt_loss, sizes=(64, 256), scaling_sizes=(64, 128, 256, 512)),
-    Case("boundary", imagelosses.boundary_loss, _probabilities, {}, ref.reference_boundary_loss,
-         sizes=(64, 256), scaling_sizes=(64, 128, 256, 512)),
+    Case(
+        "hausdorff_dt",
+        imagelosses.hausdorff_dt_loss,
+        _probabilities,
+        _hausdorff_peers(),
+        ref.reference_hausdorff_dt_loss,
+        sizes=(64, 256),
+        scaling_sizes=(64, 128, 256, 512),
+    ),
+    Case(
+        "boundary",
+        imagelosses.boundary_loss,
+        _probabilities,
+        {},
+        ref.reference_boundary_loss,
+        sizes=(64, 256),
+        scaling_sizes=(64, 128, 256, 512),
+    ),
 ]
 
 # (name, batch, spatial shape) of the metric benchmarks; the smoke profile uses small ones.
@@ -90,16 +107,23 @@ def _measure_host(call, inputs, repeats):
         call(*inputs[i % len(inputs)])
         times.append((time.perf_counter() - start) * 1e3)
     times.sort()
-    return {"median_ms": statistics.median(times), "p10_ms": times[max(0, int(0.1 * len(times)))],
-            "p90_ms": times[min(len(times) - 1, int(0.9 * len(times)))], "repeats": repeats}
+    return {
+        "median_ms": statistics.median(times),
+        "p10_ms": times[max(0, int(0.1 * len(times)))],
+        "p90_ms": times[min(len(times) - 1, int(0.9 * len(times)))],
+        "repeats": repeats,
+    }
 
 
 def _timed(name, shape, impl, call, inputs, repeats, rows, host=False):
     result = (_measure_host if host else lambda c, i, r: measure(c, i, warmup=1, repeats=r))(
-        call, inputs, repeats)
+        call, inputs, repeats
+    )
     rows.append({"case": name, "shape": shape, "implementation": impl, "forward": result})
-    print(f"{name:<10}{shape:>15}  {impl:<34}{result['median_ms']:>12.2f}  "
-          f"{result['p10_ms']:.2f}-{result['p90_ms']:.2f}")
+    print(
+        f"{name:<10}{shape:>15}  {impl:<34}{result['median_ms']:>12.2f}  "
+        f"{result['p10_ms']:.2f}-{result['p90_ms']:.2f}"
+    )
     return result["median_ms"]
 
 
@@ -111,41 +135,60 @@ def _edt_cases(rng, label, batch, spatial, repeats, rows):
     expected = ref.reference_distance_transform(masks[0], None, dims).sum()
     error = abs(float(got) - expected) / expected
     print(f"{'edt':<10}{label:>15}  float64 check: sum relative error {error:.1e}")
-    ms = _timed("edt", label, "imagelosses", ours,
-                [(to_device(m), to_device(m)) for m in masks], repeats, rows)
+    ms = _timed(
+        "edt", label, "imagelosses", ours, [(to_device(m), to_device(m)) for m in masks], repeats, rows
+    )
 
     def scipy_edt(mask):
         return [ndi.distance_transform_edt(mask[b, ..., 0]) for b in range(mask.shape[0])]
 
-    peer = _timed("edt", label, "scipy distance_transform_edt", scipy_edt,
-                  [(m,) for m in masks], repeats, rows, host=True)
+    peer = _timed(
+        "edt",
+        label,
+        "scipy distance_transform_edt",
+        scipy_edt,
+        [(m,) for m in masks],
+        repeats,
+        rows,
+        host=True,
+    )
     rows[-2]["ratio_to_peer"] = ms / peer
     rows[-2]["check"] = {"sum_rel_error": error}
 
 
 def _hd95_cases(rng, label, batch, spatial, repeats, rows):
     dims = len(spatial)
-    pairs = [(ref.blob_labels(rng, (batch, *spatial), K, sigma=3.0),
-              ref.blob_labels(rng, (batch, *spatial), K, sigma=3.0)) for _ in range(2)]
-    ours = compile_forward(lambda t, p: imagelosses.hausdorff_distance(
-        t, p, percentile=95, num_classes=K, spatial_dims=dims))
-    ms = _timed("hd95", label, "imagelosses", ours,
-                [(to_device(t), to_device(p)) for t, p in pairs], repeats, rows)
+    pairs = [
+        (
+            ref.blob_labels(rng, (batch, *spatial), K, sigma=3.0),
+            ref.blob_labels(rng, (batch, *spatial), K, sigma=3.0),
+        )
+        for _ in range(2)
+    ]
+    ours = compile_forward(
+        lambda t, p: imagelosses.hausdorff_distance(t, p, percentile=95, num_classes=K, spatial_dims=dims)
+    )
+    ms = _timed(
+        "hd95", label, "imagelosses", ours, [(to_device(t), to_device(p)) for t, p in pairs], repeats, rows
+    )
     try:
         import torch
         from monai.metrics import compute_hausdorff_distance
     except ImportError:
         return
-    onehot = [(torch.tensor(ref.one_hot_channels_first(t, K)),
-               torch.tensor(ref.one_hot_channels_first(p, K))) for t, p in pairs]
+    onehot = [
+        (torch.tensor(ref.one_hot_channels_first(t, K)), torch.tensor(ref.one_hot_channels_first(p, K)))
+        for t, p in pairs
+    ]
 
     def monai_hd95(t, p):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return compute_hausdorff_distance(p, t, percentile=95)
 
-    peer = _timed("hd95", label, "monai compute_hausdorff_distance", monai_hd95, onehot,
-                  repeats, rows, host=True)
+    peer = _timed(
+        "hd95", label, "monai compute_hausdorff_distance", monai_hd95, onehot, repeats, rows, host=True
+    )
     rows[-2]["ratio_to_peer"] = ms / peer
 
 
@@ -175,13 +218,24 @@ def run_metrics(argv=None):
     for side in sides:
         masks = [(rng.random((4, side, side, 1)) > 0.01).astype(np.float32) for _ in range(2)]
         ours = compile_forward(lambda t, p: imagelosses.distance_transform(p))
-        growth.append(_timed("edt growth", f"4x{side}x{side}", "imagelosses", ours,
-                             [(to_device(m), to_device(m)) for m in masks], repeats, rows))
+        growth.append(
+            _timed(
+                "edt growth",
+                f"4x{side}x{side}",
+                "imagelosses",
+                ours,
+                [(to_device(m), to_device(m)) for m in masks],
+                repeats,
+                rows,
+            )
+        )
     # time ~ side^e: e = 2 for O(N) per image, 3 for O(N * side)
     exponents = np.diff(np.log(growth)) / np.diff(np.log(np.asarray(sides, float)))
     results["growth_exponents"] = [float(e) for e in exponents]
-    print(f"EDT time growth exponents between sides {list(sides)}: "
-          f"{', '.join(f'{e:.2f}' for e in exponents)} (2: linear in pixels, 3: pixels x side)")
+    print(
+        f"EDT time growth exponents between sides {list(sides)}: "
+        f"{', '.join(f'{e:.2f}' for e in exponents)} (2: linear in pixels, 3: pixels x side)"
+    )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=1))

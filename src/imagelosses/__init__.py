@@ -22,6 +22,7 @@ float32 and results are float32.
 from imagelosses import filters, layers, losses, metrics, structural
 from imagelosses._registry import LAYERS, LOSSES, METRICS
 from imagelosses.filters import gaussian_blur, gradient_magnitude, laplacian, sobel
+from imagelosses.filters.distance import distance_transform
 from imagelosses.losses import (
     GradientDifferenceLoss,
     LaplacianLoss,
@@ -66,9 +67,8 @@ from imagelosses.losses.structural import (
     ssim_loss,
     total_variation_loss,
 )
-from imagelosses.structural import ms_ssim, psnr, ssim, ssim_map
-from imagelosses.filters.distance import distance_transform
 from imagelosses.metrics.surface import average_surface_distance, hausdorff_distance, surface_dice
+from imagelosses.structural import ms_ssim, psnr, ssim, ssim_map
 
 __version__ = "0.2.0"
 

@@ -17,5 +17,7 @@ def test_metrics_smoke_profile_times_ours_and_the_peers(tmp_path):
     assert all(r["forward"]["median_ms"] > 0 for r in rows)
     assert all(r["check"]["sum_rel_error"] < 1e-5 for r in ours if r["case"] == "edt")
     assert {r["implementation"] for r in rows if r["case"] == "edt"} == {
-        "imagelosses", "scipy distance_transform_edt"}
+        "imagelosses",
+        "scipy distance_transform_edt",
+    }
     assert len(results["growth_exponents"]) == 1

@@ -36,17 +36,21 @@ def _monai(cls, truth, probs, **kwargs):
     loss = getattr(monai_losses, cls)(**kwargs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return loss(torch.tensor(np.moveaxis(probs, -1, 1)),
-                    torch.tensor(one_hot_channels_first(truth, probs.shape[-1]))).numpy()
+        return loss(
+            torch.tensor(np.moveaxis(probs, -1, 1)),
+            torch.tensor(one_hot_channels_first(truth, probs.shape[-1])),
+        ).numpy()
 
 
 @pytest.mark.parametrize("include_background", [False, True])
 def test_hausdorff_dt_equals_monai_per_image(data_2d, include_background):
     truth, probs = data_2d
-    got = compiled(lambda t, p: imagelosses.hausdorff_dt_loss(
-        t, p, include_background=include_background))(truth, probs)
-    per_class = _monai("HausdorffDTLoss", truth, probs, include_background=include_background,
-                       reduction="none")
+    got = compiled(lambda t, p: imagelosses.hausdorff_dt_loss(t, p, include_background=include_background))(
+        truth, probs
+    )
+    per_class = _monai(
+        "HausdorffDTLoss", truth, probs, include_background=include_background, reduction="none"
+    )
     np.testing.assert_allclose(to_numpy(got), per_class.reshape(3, -1).mean(1), rtol=1e-5, atol=1e-6)
 
 
@@ -57,12 +61,13 @@ def test_hausdorff_dt_3d_alpha_and_log_equal_monai():
     probs /= probs.sum(-1, keepdims=True)
 
     def both(t, p):
-        return (imagelosses.hausdorff_dt_loss(t, p, alpha=1.5, spatial_dims=3),
-                imagelosses.hausdorff_dt_loss(t, p, log=True, spatial_dims=3))
+        return (
+            imagelosses.hausdorff_dt_loss(t, p, alpha=1.5, spatial_dims=3),
+            imagelosses.hausdorff_dt_loss(t, p, log=True, spatial_dims=3),
+        )
 
     plain, log = compiled(both)(truth, probs)
-    np.testing.assert_allclose(to_numpy(plain), _monai("HausdorffDTLoss", truth, probs, alpha=1.5),
-                               rtol=1e-5)
+    np.testing.assert_allclose(to_numpy(plain), _monai("HausdorffDTLoss", truth, probs, alpha=1.5), rtol=1e-5)
     # MONAI takes the log of the batch mean: the same as ours for one image per batch
     np.testing.assert_allclose(to_numpy(log), _monai("LogHausdorffDTLoss", truth, probs), rtol=1e-5)
 
@@ -72,8 +77,7 @@ def test_against_float64_references_with_spacing_and_class_weights(data_2d):
     options = dict(spacing=(0.5, 2.0), class_weights=[0.0, 1.0, 3.0])
 
     def both(t, p):
-        return (imagelosses.boundary_loss(t, p, **options),
-                imagelosses.hausdorff_dt_loss(t, p, **options))
+        return (imagelosses.boundary_loss(t, p, **options), imagelosses.hausdorff_dt_loss(t, p, **options))
 
     boundary, hd = compiled(both)(truth, probs)
     labels = truth[..., None].astype(np.float64)
@@ -108,7 +112,7 @@ def test_gradients_are_the_detached_distance_maps(data_2d):
     for c in (1, 2):
         bump = probs.astype(np.float64).copy()
         bump[..., c] += 1.0
-        expected = (reference_boundary_loss(labels, bump) - reference_boundary_loss(labels, probs))
+        expected = reference_boundary_loss(labels, bump) - reference_boundary_loss(labels, probs)
         np.testing.assert_allclose(grad[..., c].sum(axis=(1, 2)), expected, rtol=1e-4, atol=1e-6)
     np.testing.assert_array_equal(grad[..., 0], 0.0)  # background excluded
     grad = gradient(lambda p: imagelosses.hausdorff_dt_loss(truth, p), probs, jit=True)

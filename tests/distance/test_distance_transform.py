@@ -57,14 +57,17 @@ def test_channels_first_3d_and_sequences(rng):
     x = (rng.random((1, 6, 8, 9, 2)) > 0.2).astype("float32")  # channels_last volume
     expected = reference_distance_transform(x, (1.0, 2.0, 0.5), 3)
     first = np.moveaxis(x, -1, 1)
-    actual = compiled(lambda v: distance_transform(
-        v, spacing=(1.0, 2.0, 0.5), data_format="channels_first"))(first)
+    actual = compiled(lambda v: distance_transform(v, spacing=(1.0, 2.0, 0.5), data_format="channels_first"))(
+        first
+    )
     np.testing.assert_allclose(np.moveaxis(to_numpy(actual), 1, -1), expected, **TOL)
     frames = (rng.random((2, 3, 10, 11, 1)) > 0.2).astype("float32")  # (B, T, H, W, C)
     expected = reference_distance_transform(frames.reshape(6, 10, 11, 1), 2.0).reshape(frames.shape)
     np.testing.assert_allclose(
         to_numpy(compiled(lambda v: distance_transform(v, spacing=2.0, spatial_dims=2))(frames)),
-        expected, **TOL)
+        expected,
+        **TOL,
+    )
 
 
 def test_channel_without_zero_is_inf_and_all_zero_is_zero():
@@ -105,18 +108,27 @@ def test_jit_with_unknown_batch(rng, monkeypatch):
     if BACKEND == "tensorflow":
         import tensorflow as tf
 
-        fn = tf.function(lambda v: distance_transform(v, spacing=(1.0, 1.5)),
-                         input_signature=[tf.TensorSpec((None, 12, 10, 1), tf.float32)],
-                         jit_compile=True)
+        fn = tf.function(
+            lambda v: distance_transform(v, spacing=(1.0, 1.5)),
+            input_signature=[tf.TensorSpec((None, 12, 10, 1), tf.float32)],
+            jit_compile=True,
+        )
     else:
         fn = compiled(lambda v: distance_transform(v, spacing=(1.0, 1.5)))
     np.testing.assert_allclose(to_numpy(fn(x)), expected, **TOL)
 
 
-@pytest.mark.parametrize("spacing, error", [
-    ((1.0,), ValueError), (0.0, ValueError), (-1.0, ValueError), (float("nan"), ValueError),
-    ("1", TypeError), ((1.0, True), TypeError),
-])
+@pytest.mark.parametrize(
+    "spacing, error",
+    [
+        ((1.0,), ValueError),
+        (0.0, ValueError),
+        (-1.0, ValueError),
+        (float("nan"), ValueError),
+        ("1", TypeError),
+        ((1.0, True), TypeError),
+    ],
+)
 def test_bad_spacing(spacing, error):
     with pytest.raises(error, match="spacing"):
         distance_transform(np.ones((1, 4, 4, 1)), spacing=spacing)

@@ -21,9 +21,11 @@ K = 3
 
 
 def _monai(name, truth, pred, k=K, **kwargs):
-    fn = {"hd": monai_metrics.compute_hausdorff_distance,
-          "asd": monai_metrics.compute_average_surface_distance,
-          "nsd": monai_metrics.compute_surface_dice}[name]
+    fn = {
+        "hd": monai_metrics.compute_hausdorff_distance,
+        "asd": monai_metrics.compute_average_surface_distance,
+        "nsd": monai_metrics.compute_surface_dice,
+    }[name]
     as_tensor = lambda labels: torch.tensor(one_hot_channels_first(labels, k))  # noqa: E731
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # MONAI warns on every empty class
@@ -60,30 +62,40 @@ def pair_3d():
     return blob_labels(rng, (2, 10, 12, 14), K), blob_labels(rng, (2, 10, 12, 14), K)
 
 
-@pytest.mark.parametrize("options", [
-    {}, {"percentile": 95}, {"directed": True}, {"percentile": 37.5, "directed": True},
-])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"percentile": 95},
+        {"directed": True},
+        {"percentile": 37.5, "directed": True},
+    ],
+)
 def test_hausdorff_2d_equals_monai(pair_2d, options):
     truth, pred = pair_2d
-    fn = compiled(lambda t, p: imagelosses.hausdorff_distance(
-        t, p, num_classes=K, spacing=(1.0, 1.7), **options))
+    fn = compiled(
+        lambda t, p: imagelosses.hausdorff_distance(t, p, num_classes=K, spacing=(1.0, 1.7), **options)
+    )
     _assert_same(fn(truth, pred), _monai("hd", truth, pred, spacing=[1.0, 1.7], **options))
 
 
 @pytest.mark.parametrize("symmetric", [False, True])
 def test_average_surface_distance_2d_equals_monai(pair_2d, symmetric):
     truth, pred = pair_2d
-    fn = compiled(lambda t, p: imagelosses.average_surface_distance(
-        t, p, num_classes=K, spacing=0.8, symmetric=symmetric))
+    fn = compiled(
+        lambda t, p: imagelosses.average_surface_distance(
+            t, p, num_classes=K, spacing=0.8, symmetric=symmetric
+        )
+    )
     _assert_same(fn(truth, pred), _monai("asd", truth, pred, spacing=0.8, symmetric=symmetric))
 
 
 def test_surface_dice_2d_equals_monai(pair_2d):
     truth, pred = pair_2d
-    fn = compiled(lambda t, p: imagelosses.surface_dice(
-        t, p, tolerance=[1.0, 2.5], num_classes=K, spacing=(1.3, 0.9)))
-    _assert_same(fn(truth, pred),
-                 _monai("nsd", truth, pred, class_thresholds=[1.0, 2.5], spacing=[1.3, 0.9]))
+    fn = compiled(
+        lambda t, p: imagelosses.surface_dice(t, p, tolerance=[1.0, 2.5], num_classes=K, spacing=(1.3, 0.9))
+    )
+    _assert_same(fn(truth, pred), _monai("nsd", truth, pred, class_thresholds=[1.0, 2.5], spacing=[1.3, 0.9]))
 
 
 def test_3d_anisotropic_equals_monai(pair_3d):
@@ -92,9 +104,11 @@ def test_3d_anisotropic_equals_monai(pair_3d):
 
     def all_three(t, p):
         common = dict(num_classes=K, spacing=spacing, include_background=True, spatial_dims=3)
-        return (imagelosses.hausdorff_distance(t, p, percentile=95, **common),
-                imagelosses.average_surface_distance(t, p, symmetric=True, **common),
-                imagelosses.surface_dice(t, p, tolerance=1.5, **common))
+        return (
+            imagelosses.hausdorff_distance(t, p, percentile=95, **common),
+            imagelosses.average_surface_distance(t, p, symmetric=True, **common),
+            imagelosses.surface_dice(t, p, tolerance=1.5, **common),
+        )
 
     hd95, assd, nsd = compiled(all_three)(truth, pred)
     common = dict(spacing=list(spacing), include_background=True)
@@ -136,12 +150,19 @@ def test_input_forms_agree(pair_2d, rng):
         return [
             hd(truth, pred, num_classes=K, percentile=90),
             hd(one_hot, scores, percentile=90),
-            hd(ops.moveaxis(one_hot, -1, 1), ops.moveaxis(scores, -1, 1), percentile=90,
-               data_format="channels_first"),
+            hd(
+                ops.moveaxis(one_hot, -1, 1),
+                ops.moveaxis(scores, -1, 1),
+                percentile=90,
+                data_format="channels_first",
+            ),
             hd(truth[..., None], pred[..., None], num_classes=K, percentile=90),
             # K = 1: foreground probabilities thresholded at 0.5 give the class-1 column
-            hd(ops.cast(truth == 1, "float32")[..., None],
-               0.7 * ops.cast(pred == 1, "float32")[..., None], percentile=90),
+            hd(
+                ops.cast(truth == 1, "float32")[..., None],
+                0.7 * ops.cast(pred == 1, "float32")[..., None],
+                percentile=90,
+            ),
         ]
 
     expected, *others, binary = [to_numpy(v) for v in compiled(forms)(truth, pred, one_hot, scores)]
@@ -153,8 +174,9 @@ def test_input_forms_agree(pair_2d, rng):
 def test_include_background_adds_class_zero(pair_2d):
     truth, pred = pair_2d
     asd = surface.average_surface_distance
-    with_bg, without = compiled(lambda t, p: (asd(t, p, num_classes=K, include_background=True),
-                                              asd(t, p, num_classes=K)))(truth, pred)
+    with_bg, without = compiled(
+        lambda t, p: (asd(t, p, num_classes=K, include_background=True), asd(t, p, num_classes=K))
+    )(truth, pred)
     with_bg, without = to_numpy(with_bg), to_numpy(without)
     assert with_bg.shape == (3, K) and without.shape == (3, K - 1)
     np.testing.assert_array_equal(with_bg[:, 1:], without)
@@ -174,14 +196,17 @@ def test_jit_with_unknown_batch(pair_2d):
     _assert_same(fn(truth, pred), expected)
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    ({"percentile": 101}, ValueError, "percentile"),
-    ({"percentile": "95"}, TypeError, "percentile"),
-    ({"directed": 1}, TypeError, "directed"),
-    ({"num_classes": 1}, ValueError, "num_classes"),
-    ({"num_classes": 4}, ValueError, "num_classes"),
-    ({"spacing": (1.0, 2.0, 3.0)}, ValueError, "spacing"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"percentile": 101}, ValueError, "percentile"),
+        ({"percentile": "95"}, TypeError, "percentile"),
+        ({"directed": 1}, TypeError, "directed"),
+        ({"num_classes": 1}, ValueError, "num_classes"),
+        ({"num_classes": 4}, ValueError, "num_classes"),
+        ({"spacing": (1.0, 2.0, 3.0)}, ValueError, "spacing"),
+    ],
+)
 def test_bad_options(kwargs, error, match):
     scores = np.zeros((1, 6, 6, 3), np.float32)
     with pytest.raises(error, match=match):
@@ -210,8 +235,9 @@ def test_surface_dice_where_deepmind_agrees():
     b = np.zeros_like(a)
     b[0, 12:18, 14:22] = 1
     cases = [(a, a, 0.0), (a, b, 2.0), (a, b, 40.0), (a, a | b, 40.0)]
-    got = compiled(lambda: [surface.surface_dice(t, p, num_classes=2, tolerance=tol)
-                            for t, p, tol in cases])()
+    got = compiled(
+        lambda: [surface.surface_dice(t, p, num_classes=2, tolerance=tol) for t, p, tol in cases]
+    )()
     for (truth, pred, tol), value in zip(cases, got):
         distances = sd.compute_surface_distances(truth[0] > 0, pred[0] > 0, (1.0, 1.0))
         expected = sd.compute_surface_dice_at_tolerance(distances, tol)

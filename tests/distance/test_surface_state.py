@@ -22,11 +22,14 @@ def batches():
     return truth, pred
 
 
-@pytest.mark.parametrize("cls, fn, options", [
-    (HausdorffDistance, imagelosses.hausdorff_distance, {"percentile": 95}),
-    (AverageSurfaceDistance, imagelosses.average_surface_distance, {"symmetric": True}),
-    (SurfaceDice, imagelosses.surface_dice, {"tolerance": 1.5}),
-])
+@pytest.mark.parametrize(
+    "cls, fn, options",
+    [
+        (HausdorffDistance, imagelosses.hausdorff_distance, {"percentile": 95}),
+        (AverageSurfaceDistance, imagelosses.average_surface_distance, {"symmetric": True}),
+        (SurfaceDice, imagelosses.surface_dice, {"tolerance": 1.5}),
+    ],
+)
 def test_running_mean_leaves_out_non_finite_values_and_counts_them(batches, cls, fn, options):
     truth, pred = batches
     metric = cls(num_classes=3, **options)
@@ -74,6 +77,6 @@ def test_in_compile_metrics(batches):
     scores = model.evaluate(images, truth[..., None], batch_size=2, verbose=0, return_dict=True)
     expected = HausdorffDistance(num_classes=3)
     for start in range(0, 5, 2):
-        expected.update_state(truth[start:start + 2], model.predict(images[start:start + 2], verbose=0))
+        expected.update_state(truth[start : start + 2], model.predict(images[start : start + 2], verbose=0))
     np.testing.assert_allclose(scores["hausdorff_distance"], float(expected.result()), rtol=1e-5)
     assert 0.0 <= scores["surface_dice"] <= 1.0

@@ -68,13 +68,23 @@ def _class_maps(y_true, y_pred, spatial_dims, from_logits, ignore_class):
 
 def _class_mean(per_pixel, valid, weights):
     """Mean over valid pixels per class, then the weighted class mean (0 when nothing counts)."""
-    values = np.array([per_pixel[..., c][valid].mean() if valid.any() else 0.0
-                       for c in range(per_pixel.shape[-1])])
+    values = np.array(
+        [per_pixel[..., c][valid].mean() if valid.any() else 0.0 for c in range(per_pixel.shape[-1])]
+    )
     return float((weights * values).sum() / weights.sum()) if weights.sum() > 0 else 0.0
 
 
-def reference_boundary_loss(y_true, y_pred, spatial_dims=2, *, spacing=None, from_logits=False,
-                            ignore_class=None, include_background=False, class_weights=None):
+def reference_boundary_loss(
+    y_true,
+    y_pred,
+    spatial_dims=2,
+    *,
+    spacing=None,
+    from_logits=False,
+    ignore_class=None,
+    include_background=False,
+    class_weights=None,
+):
     """Kervadec et al.'s `SurfaceLoss` per image (their `one_hot2dist`), float64 through scipy."""
     from tests.reference.segmentation import counted_classes
 
@@ -99,9 +109,19 @@ def _hausdorff_field(mask, spacing):
     return _edt(fg, spacing) + _edt(~fg, spacing)
 
 
-def reference_hausdorff_dt_loss(y_true, y_pred, spatial_dims=2, *, alpha=2.0, log=False,
-                                spacing=None, from_logits=False, ignore_class=None,
-                                include_background=False, class_weights=None):
+def reference_hausdorff_dt_loss(
+    y_true,
+    y_pred,
+    spatial_dims=2,
+    *,
+    alpha=2.0,
+    log=False,
+    spacing=None,
+    from_logits=False,
+    ignore_class=None,
+    include_background=False,
+    class_weights=None,
+):
     """Karimi and Salcudean's HD loss per image, float64 through scipy (MONAI's distance field)."""
     from tests.reference.segmentation import counted_classes
 
@@ -111,8 +131,10 @@ def reference_hausdorff_dt_loss(y_true, y_pred, spatial_dims=2, *, alpha=2.0, lo
     for i in range(p.shape[0]):
         term = np.zeros(p.shape[1:])
         for c in range(p.shape[-1]):
-            distance = (_hausdorff_field(p[i, ..., c], spacing) ** alpha
-                        + _hausdorff_field(t[i, ..., c], spacing) ** alpha)
+            distance = (
+                _hausdorff_field(p[i, ..., c], spacing) ** alpha
+                + _hausdorff_field(t[i, ..., c], spacing) ** alpha
+            )
             term[..., c] = (p[i, ..., c] - t[i, ..., c]) ** 2 * distance
         value = _class_mean(term, valid[i], weights)
         out.append(np.log1p(value) if log else value)

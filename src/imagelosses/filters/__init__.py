@@ -13,4 +13,12 @@ from imagelosses.filters.distance import boundary_mask, distance_transform
 from imagelosses.filters.edges import MAGNITUDE_EPSILON, gradient_magnitude, laplacian, sobel
 from imagelosses.filters.smoothing import gaussian_blur
 
-__all__ = ["MAGNITUDE_EPSILON", "boundary_mask", "distance_transform", "gaussian_blur", "gradient_magnitude", "laplacian", "sobel"]
+__all__ = [
+    "MAGNITUDE_EPSILON",
+    "boundary_mask",
+    "distance_transform",
+    "gaussian_blur",
+    "gradient_magnitude",
+    "laplacian",
+    "sobel",
+]

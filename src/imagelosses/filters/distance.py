@@ -47,8 +47,11 @@ def check_spacing(spacing, spatial_dims: int) -> tuple[float, ...]:
     )
     if spacing is None:
         return (1.0,) * spatial_dims
-    values = list(spacing) if isinstance(spacing, (list, tuple)) or hasattr(spacing, "__len__") \
+    values = (
+        list(spacing)
+        if isinstance(spacing, (list, tuple)) or hasattr(spacing, "__len__")
         else [spacing] * spatial_dims
+    )
     if isinstance(spacing, (str, bytes)):
         raise TypeError(message)
     if len(values) != spatial_dims:
@@ -76,8 +79,10 @@ def spacing_option(name: str, value):
 
 
 _checks.SHARED_DOCS.setdefault(
-    "spacing", "None (1), one positive number, or one per spatial axis (`(D,) H, W` order, scipy's "
-    "`sampling`): the size of an element, the unit of every distance.")
+    "spacing",
+    "None (1), one positive number, or one per spatial axis (`(D,) H, W` order, scipy's "
+    "`sampling`): the size of an element, the unit of every distance.",
+)
 
 
 def _static_sizes(x, axes, name):

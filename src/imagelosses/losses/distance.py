@@ -32,16 +32,22 @@ _OPTIONS = {"spacing": spacing_option, **_labels.LABEL_OPTIONS}
 
 
 def _prepare(y_true, y_pred, from_logits, ignore_class, data_format, spatial_dims, spacing):
-    seg = _labels.prepare(y_true, y_pred, from_logits=from_logits, ignore_class=ignore_class,
-                          data_format=data_format, spatial_dims=spatial_dims)
-    layout = Layout(rank=seg.layout.rank, spatial_dims=seg.layout.spatial_dims,
-                    data_format="channels_last")
+    seg = _labels.prepare(
+        y_true,
+        y_pred,
+        from_logits=from_logits,
+        ignore_class=ignore_class,
+        data_format=data_format,
+        spatial_dims=spatial_dims,
+    )
+    layout = Layout(rank=seg.layout.rank, spatial_dims=seg.layout.spatial_dims, data_format="channels_last")
     return seg, layout, check_spacing(spacing, layout.spatial_dims)
 
 
 def _edt(mask, layout, spacing):
-    return distance_transform(mask, spacing=spacing, data_format="channels_last",
-                              spatial_dims=layout.spatial_dims)
+    return distance_transform(
+        mask, spacing=spacing, data_format="channels_last", spatial_dims=layout.spatial_dims
+    )
 
 
 def _has_both(mask, layout):
@@ -59,8 +65,9 @@ def _finish(term, seg, per_image, class_weights, include_background):
     total = sum_over(term * valid, axis=axes)
     count = sum_over(valid, axis=axes)
     per_class = total / ops.maximum(count, 1.0)
-    value = _labels.class_average(per_class, seg, class_weights=class_weights,
-                                  include_background=include_background)
+    value = _labels.class_average(
+        per_class, seg, class_weights=class_weights, include_background=include_background
+    )
     return _labels.per_sample(value, seg, per_image)
 
 
@@ -126,8 +133,9 @@ def boundary_loss(
         >>> float(np.asarray(boundary_loss(truth, perfect))[0])  # 4 inner pixels at 1 - 2, over 64
         -0.0625
     """
-    seg, layout, spacing = _prepare(y_true, y_pred, from_logits, ignore_class, data_format,
-                                    spatial_dims, spacing)
+    seg, layout, spacing = _prepare(
+        y_true, y_pred, from_logits, ignore_class, data_format, spatial_dims, spacing
+    )
     phi = signed_distance_map(seg.target, layout, spacing)
     return _finish(seg.pred * phi, seg, per_image, class_weights, include_background)
 
@@ -178,12 +186,15 @@ def hausdorff_dt_loss(
     References: Karimi and Salcudean, "Reducing the Hausdorff distance in medical image
     segmentation with convolutional neural networks", IEEE TMI 2019.
     """
-    seg, layout, spacing = _prepare(y_true, y_pred, from_logits, ignore_class, data_format,
-                                    spatial_dims, spacing)
-    distance = (ops.power(hausdorff_distance_field(seg.pred, layout, spacing), alpha)
-                + ops.power(hausdorff_distance_field(seg.target, layout, spacing), alpha))
-    value = _finish(ops.square(seg.pred - seg.target) * distance, seg, per_image, class_weights,
-                    include_background)
+    seg, layout, spacing = _prepare(
+        y_true, y_pred, from_logits, ignore_class, data_format, spatial_dims, spacing
+    )
+    distance = ops.power(hausdorff_distance_field(seg.pred, layout, spacing), alpha) + ops.power(
+        hausdorff_distance_field(seg.target, layout, spacing), alpha
+    )
+    value = _finish(
+        ops.square(seg.pred - seg.target) * distance, seg, per_image, class_weights, include_background
+    )
     return ops.log1p(value) if log else value
 
 

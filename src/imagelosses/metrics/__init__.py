@@ -11,9 +11,20 @@ from imagelosses.metrics.surface import (
     surface_dice,
 )
 
-__all__ = ["MSSSIM", "PSNR", "SSIM", "Dice", "IoU", "ThresholdedMeanIoU",
-           "AverageSurfaceDistance", "HausdorffDistance", "SurfaceDice",
-           "average_surface_distance", "hausdorff_distance", "surface_dice"]
+__all__ = [
+    "MSSSIM",
+    "PSNR",
+    "SSIM",
+    "Dice",
+    "IoU",
+    "ThresholdedMeanIoU",
+    "AverageSurfaceDistance",
+    "HausdorffDistance",
+    "SurfaceDice",
+    "average_surface_distance",
+    "hausdorff_distance",
+    "surface_dice",
+]
 
 from imagelosses.metrics.confusion import (  # noqa: E402
     FBetaScore,

@@ -82,8 +82,8 @@ SURFACE_OPTIONS = {
 }
 
 _checks.SHARED_DOCS.setdefault(
-    "num_classes", "None (K from the channels of `y_pred`) or K >= 2 when `y_pred` is an integer "
-    "class map.")
+    "num_classes", "None (K from the channels of `y_pred`) or K >= 2 when `y_pred` is an integer class map."
+)
 
 
 def _add_channel_axis(x, rank_with_channel: int, data_format: str):
@@ -102,8 +102,9 @@ def _one_hot(labels, k: int):
     return ops.cast(ops.equal(labels, ops.arange(k, dtype="float32")), "float32")
 
 
-def class_masks(y_true, y_pred, *, num_classes=None, include_background=False, data_format=None,
-                spatial_dims=None):
+def class_masks(
+    y_true, y_pred, *, num_classes=None, include_background=False, data_format=None, spatial_dims=None
+):
     """Hard masks of the ground truth and the prediction: channels_last float32 0/1 `(..., K')`.
 
     Returns `(truth, prediction, layout)`, `layout` being that of the returned masks.
@@ -111,11 +112,9 @@ def class_masks(y_true, y_pred, *, num_classes=None, include_background=False, d
     y_pred = ops.stop_gradient(to_float(y_pred, "y_pred"))
     y_true = ops.stop_gradient(to_float(y_true, "y_true"))
     data_format = resolve_data_format(data_format)
-    if num_classes is not None and (len(y_pred.shape) == 3 or (len(y_pred.shape) == 4
-                                                                 and spatial_dims == 3)):
+    if num_classes is not None and (len(y_pred.shape) == 3 or (len(y_pred.shape) == 4 and spatial_dims == 3)):
         y_pred = _add_channel_axis(y_pred, len(y_pred.shape) + 1, data_format)
-    layout = resolve_layout(y_pred.shape, data_format=data_format, spatial_dims=spatial_dims,
-                            name="y_pred")
+    layout = resolve_layout(y_pred.shape, data_format=data_format, spatial_dims=spatial_dims, name="y_pred")
     y_true = _add_channel_axis(y_true, layout.rank, layout.data_format)
     y_pred, y_true = _channels_last(y_pred, layout), _channels_last(y_true, layout)
     channels = y_pred.shape[-1]
@@ -139,7 +138,8 @@ def class_masks(y_true, y_pred, *, num_classes=None, include_background=False, d
         prediction = ops.cast(y_pred >= BINARY_THRESHOLD, "float32")
     true_shape, pred_shape = list(y_true.shape), list(y_pred.shape)
     same = len(true_shape) == len(pred_shape) and all(
-        a is None or b is None or a == b for a, b in zip(true_shape[:-1], pred_shape[:-1]))
+        a is None or b is None or a == b for a, b in zip(true_shape[:-1], pred_shape[:-1])
+    )
     if not same or true_shape[-1] not in (1, k):
         raise ValueError(
             "`y_true` must be an integer class map (one channel, or no channel axis) or one-hot "
@@ -162,8 +162,9 @@ class _Surfaces:
     def __init__(self, truth, prediction, layout: Layout, spacing):
         k = truth.shape[-1]
         edges = boundary_mask(ops.concatenate([truth, prediction], axis=-1), layout)
-        distance = distance_transform(1.0 - edges, spacing=spacing, data_format="channels_last",
-                                      spatial_dims=layout.spatial_dims)
+        distance = distance_transform(
+            1.0 - edges, spacing=spacing, data_format="channels_last", spatial_dims=layout.spatial_dims
+        )
         self.layout = layout
         self.truth, self.prediction = edges[..., :k], edges[..., k:]
         self.to_truth, self.to_prediction = distance[..., :k], distance[..., k:]
@@ -195,7 +196,7 @@ def _percentile(surface, distances, layout: Layout, q: float):
     values = ops.where(surface > 0, distances, float("inf"))
     values = ops.moveaxis(values, -1, s)  # (..., K', *spatial)
     shape = [-1 if size is None else size for size in values.shape[: s + 1]]
-    shape.append(math.prod(values.shape[s + 1:]))  # (..., K', N): static but for the batch
+    shape.append(math.prod(values.shape[s + 1 :]))  # (..., K', N): static but for the batch
     values = ops.sort(ops.reshape(values, shape), axis=-1)  # surface distances first
     count = ops.sum(ops.reshape(ops.moveaxis(surface, -1, s), shape), axis=-1)
     position = (q / 100.0) * ops.maximum(count - 1.0, 0.0)
@@ -206,11 +207,21 @@ def _percentile(surface, distances, layout: Layout, q: float):
     return low_value + (position - low) * (high_value - low_value)
 
 
-@_checks.options(percentile=_checks.optional(_checks.number(0.0, 100.0)), directed=_checks.flag,
-                 **SURFACE_OPTIONS)
-def hausdorff_distance(y_true, y_pred, *, percentile=None, directed=False, num_classes=None,
-                       include_background=False, spacing=None, data_format=None,
-                       spatial_dims=None):
+@_checks.options(
+    percentile=_checks.optional(_checks.number(0.0, 100.0)), directed=_checks.flag, **SURFACE_OPTIONS
+)
+def hausdorff_distance(
+    y_true,
+    y_pred,
+    *,
+    percentile=None,
+    directed=False,
+    num_classes=None,
+    include_background=False,
+    spacing=None,
+    data_format=None,
+    spatial_dims=None,
+):
     """Hausdorff distance between the surfaces of truth and prediction, per image and class.
 
     Directed (`directed=True`, from the prediction to the truth): the largest distance from a
@@ -242,8 +253,13 @@ def hausdorff_distance(y_true, y_pred, *, percentile=None, directed=False, num_c
     """
     q = percentile
     truth, prediction, layout = class_masks(
-        y_true, y_pred, num_classes=num_classes, include_background=include_background,
-        data_format=data_format, spatial_dims=spatial_dims)
+        y_true,
+        y_pred,
+        num_classes=num_classes,
+        include_background=include_background,
+        data_format=data_format,
+        spatial_dims=spatial_dims,
+    )
     spacing = check_spacing(spacing, layout.spatial_dims)
     surfaces = _Surfaces(truth, prediction, layout, spacing)
     values = []
@@ -258,9 +274,17 @@ def hausdorff_distance(y_true, y_pred, *, percentile=None, directed=False, num_c
 
 
 @_checks.options(symmetric=_checks.flag, **SURFACE_OPTIONS)
-def average_surface_distance(y_true, y_pred, *, symmetric=False, num_classes=None,
-                             include_background=False, spacing=None, data_format=None,
-                             spatial_dims=None):
+def average_surface_distance(
+    y_true,
+    y_pred,
+    *,
+    symmetric=False,
+    num_classes=None,
+    include_background=False,
+    spacing=None,
+    data_format=None,
+    spatial_dims=None,
+):
     """Mean distance from the prediction's surface pixels to the truth's surface, per class.
 
     With `symmetric=True`, the mean over the surface pixels of both masks of the distance to the
@@ -278,8 +302,13 @@ def average_surface_distance(y_true, y_pred, *, symmetric=False, num_classes=Non
     Equal to `monai.metrics.compute_average_surface_distance` (MONAI 1.6) to 1e-5.
     """
     truth, prediction, layout = class_masks(
-        y_true, y_pred, num_classes=num_classes, include_background=include_background,
-        data_format=data_format, spatial_dims=spatial_dims)
+        y_true,
+        y_pred,
+        num_classes=num_classes,
+        include_background=include_background,
+        data_format=data_format,
+        spatial_dims=spatial_dims,
+    )
     spacing = check_spacing(spacing, layout.spatial_dims)
     surfaces = _Surfaces(truth, prediction, layout, spacing)
     total, count = 0.0, 0.0
@@ -291,8 +320,17 @@ def average_surface_distance(y_true, y_pred, *, symmetric=False, num_classes=Non
 
 
 @_checks.options(tolerance=tolerance_option, **SURFACE_OPTIONS)
-def surface_dice(y_true, y_pred, *, tolerance, num_classes=None, include_background=False,
-                 spacing=None, data_format=None, spatial_dims=None):
+def surface_dice(
+    y_true,
+    y_pred,
+    *,
+    tolerance,
+    num_classes=None,
+    include_background=False,
+    spacing=None,
+    data_format=None,
+    spatial_dims=None,
+):
     """Normalised surface Dice (Nikolov et al. 2021), per image and class.
 
     `(|{p in S_pred : d(p, S_true) <= tol}| + |{t in S_true : d(t, S_pred) <= tol}|)
@@ -313,8 +351,13 @@ def surface_dice(y_true, y_pred, *, tolerance, num_classes=None, include_backgro
     Equal to `monai.metrics.compute_surface_dice` (MONAI 1.6) to 1e-5.
     """
     truth, prediction, layout = class_masks(
-        y_true, y_pred, num_classes=num_classes, include_background=include_background,
-        data_format=data_format, spatial_dims=spatial_dims)
+        y_true,
+        y_pred,
+        num_classes=num_classes,
+        include_background=include_background,
+        data_format=data_format,
+        spatial_dims=spatial_dims,
+    )
     tol = ops.convert_to_tensor(_tolerances(tolerance, truth.shape[-1]))
     spacing = check_spacing(spacing, layout.spatial_dims)
     surfaces = _Surfaces(truth, prediction, layout, spacing)
@@ -348,8 +391,9 @@ class _SurfaceMean(keras.metrics.Metric):
             return
         cls.fn = staticmethod(fn)
         cls.defaults = dict(defaults or {})
-        params = [p.replace(default=cls.defaults.get(n, p.default))
-                  for n, p in _checks.keyword_options(fn).items()]
+        params = [
+            p.replace(default=cls.defaults.get(n, p.default)) for n, p in _checks.keyword_options(fn).items()
+        ]
         keras_params = [
             inspect.Parameter("name", inspect.Parameter.KEYWORD_ONLY, default=name),
             inspect.Parameter("dtype", inspect.Parameter.KEYWORD_ONLY, default=None),
@@ -359,7 +403,8 @@ class _SurfaceMean(keras.metrics.Metric):
             _SurfaceMean.__init__(self, name=name, dtype=dtype, **options)
 
         __init__.__signature__ = inspect.Signature(
-            [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD), *params, *keras_params])
+            [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD), *params, *keras_params]
+        )
         __init__.__qualname__ = f"{cls.__qualname__}.__init__"
         cls.__init__ = __init__
 
@@ -393,8 +438,9 @@ class _SurfaceMean(keras.metrics.Metric):
 
 
 @register_metric
-class HausdorffDistance(_SurfaceMean, fn=hausdorff_distance, name="hausdorff_distance",
-                        defaults={"percentile": 95}):
+class HausdorffDistance(
+    _SurfaceMean, fn=hausdorff_distance, name="hausdorff_distance", defaults={"percentile": 95}
+):
     """Mean Hausdorff distance over images and classes (HD95 by default: `percentile=95`).
 
     Options of `imagelosses.hausdorff_distance`; NaN and inf values (empty masks) are left out of
@@ -403,8 +449,7 @@ class HausdorffDistance(_SurfaceMean, fn=hausdorff_distance, name="hausdorff_dis
 
 
 @register_metric
-class AverageSurfaceDistance(_SurfaceMean, fn=average_surface_distance,
-                             name="average_surface_distance"):
+class AverageSurfaceDistance(_SurfaceMean, fn=average_surface_distance, name="average_surface_distance"):
     """Mean average surface distance over images and classes; options of
     `imagelosses.average_surface_distance` (`symmetric=True`: the ASSD). NaN and inf values are
     left out and counted in `excluded`; `result()` is NaN while no finite value was seen.
