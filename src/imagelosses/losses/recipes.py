@@ -24,6 +24,9 @@ from imagelosses.losses.overlap import dice_loss
 
 _SMOOTHING = _checks.number(0.0, 1.0)
 
+# Added before the floor of the kept pixel count (see top_k_cross_entropy_loss).
+KEEP_EPSILON = 1e-3
+
 
 @_checks.options(k=_checks.number(0.0, 100.0, exclusive_minimum=True), label_smoothing=_SMOOTHING,
                  **_labels.LABEL_OPTIONS)
@@ -73,11 +76,14 @@ def top_k_cross_entropy_loss(
     flat = ops.reshape(ops.where(valid > 0, term, -1.0), shape)
     ranked = -ops.sort(-flat, axis=-1)  # descending
     counted = sum_over(flat_valid, axis=-1, keepdims=True)
-    keep = ops.maximum(ops.floor(counted * k / 100.0), 1.0)  # product first: exact for integers
+    # floor(counted * k / 100) of an integer count; XLA may rewrite the product as
+    # counted * (k / 100), which rounds 23 down to 22.999998: KEEP_EPSILON absorbs that rounding
+    keep = ops.maximum(ops.floor(counted * (k / 100.0) + KEEP_EPSILON), 1.0)
     rank = ops.cumsum(ops.ones_like(ranked), axis=-1)  # 1, 2, ...
     chosen = ops.logical_and(rank <= keep, rank <= counted)
     total = sum_over(ops.where(chosen, ranked, 0.0), axis=-1)
-    value = total / keep[..., 0]
+    # a NaN term sorts anywhere; 0 * the sum of all terms carries it into the value
+    value = total / keep[..., 0] + 0.0 * sum_over(ops.where(flat_valid > 0, flat, 0.0), axis=-1)
     return _labels.per_sample(value, seg, per_image)
 
 
