@@ -51,7 +51,7 @@ def test_soft_skeleton_keeps_borders_and_thins_a_bar():
 
     bar = np.zeros((1, 9, 9, 1), np.float32)
     bar[0, 3:6, :] = 1.0  # a 3-pixel-thick bar touching both borders
-    skeleton = to_numpy(soft_skeleton(bar, 3, 2))[0, ..., 0]
+    skeleton = to_numpy(soft_skeleton(keras.ops.convert_to_tensor(bar), 3, 2))[0, ..., 0]
     assert_close(skeleton, ref.soft_skeleton(bar[0, ..., 0].astype(np.float64), 3))
     assert np.all(skeleton[4] == 1.0) and skeleton[3].sum() == 0 and skeleton[5].sum() == 0
 
