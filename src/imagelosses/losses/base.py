@@ -25,6 +25,7 @@ import numpy as np
 from keras import ops
 
 from imagelosses import _checks
+from imagelosses._reduce import mean_over
 from imagelosses._registry import register_loss, register_metric
 from imagelosses._shapes import to_float
 
@@ -264,7 +265,7 @@ def per_sample_values(term, y_true, y_pred):
 
 def _mean_to_rank(values, rank: int):
     extra = tuple(range(rank, len(values.shape)))
-    return ops.mean(values, axis=extra) if extra else values
+    return mean_over(values, axis=extra) if extra else values
 
 
 @register_loss
