@@ -17,8 +17,8 @@ cross-shaped element removes (`imagelosses.filters.boundary_mask`; pixels on the
 count as surface). The distance of a surface pixel to the other surface is read off
 `imagelosses.filters.distance_transform` of the other surface's complement, in units of `spacing`,
 so the values are exact Euclidean distances (MONAI queries a KD-tree of surface coordinates: the
-same numbers). Everything runs in `keras.ops`, under jit, with a `None` batch; a percentile sorts
-the distances of each image and class (`O(N log N)`).
+same numbers). Everything runs in `keras.ops`, under jit, with a `None` batch; a percentile finds
+its two ranks by bisection (`O(31 N)`).
 
 Empty masks (no pixel of the class in the ground truth, the prediction, or both) give MONAI 1.6's
 results:
@@ -190,21 +190,52 @@ class _Surfaces:
         return ops.where(ops.logical_or(has_truth, has_prediction), out, float("nan"))
 
 
+# Order statistics by bisection on the bit patterns of non-negative float32 values, which sort as
+# their int32 views do: 31 halvings of [0, bits(inf)] find any rank exactly with one masked count
+# per step, O(31 N); XLA's CPU sort of the same values is several times slower (7 s against a
+# fraction of that for 2 x 2 x 307200 distances on a 2-core CPU).
+_INF_BITS = 0x7F800000
+_ABOVE_INF = 0x7FFFFFFF  # the bits of entries that are not surface pixels: above every value
+_BISECTIONS = 31
+
+
+def _rank_value(bits, rank, axes):
+    """The bit pattern of the `rank`-th smallest (0-based, int32 `(..., 1, ..., K')`) per row."""
+
+    def halve(_, bounds):
+        low, high = bounds
+        middle = low + (high - low) // 2
+        count = ops.sum(ops.cast(bits <= middle, "int32"), axis=axes, keepdims=True)
+        enough = count > rank
+        return ops.where(enough, low, middle), ops.where(enough, middle, high)
+
+    bounds = (ops.full_like(rank, -1), ops.full_like(rank, _INF_BITS))
+    return ops.fori_loop(0, _BISECTIONS, halve, bounds)[1]  # a fixed count, compiled once
+
+
 def _percentile(surface, distances, layout: Layout, q: float):
-    """`torch.quantile`'s linear interpolation over the surface pixels' distances: `(..., K')`."""
-    s = layout.num_sample_axes
-    values = ops.where(surface > 0, distances, float("inf"))
-    values = ops.moveaxis(values, -1, s)  # (..., K', *spatial)
-    shape = [-1 if size is None else size for size in values.shape[: s + 1]]
-    shape.append(math.prod(values.shape[s + 1 :]))  # (..., K', N): static but for the batch
-    values = ops.sort(ops.reshape(values, shape), axis=-1)  # surface distances first
-    count = ops.sum(ops.reshape(ops.moveaxis(surface, -1, s), shape), axis=-1)
-    position = (q / 100.0) * ops.maximum(count - 1.0, 0.0)
-    low = ops.floor(position)
-    high = ops.minimum(low + 1.0, ops.maximum(count - 1.0, 0.0))
-    low_value = ops.take_along_axis(values, ops.cast(low, "int32")[..., None], axis=-1)[..., 0]
-    high_value = ops.take_along_axis(values, ops.cast(high, "int32")[..., None], axis=-1)[..., 0]
-    return low_value + (position - low) * (high_value - low_value)
+    """`torch.quantile`'s linear interpolation over the surface pixels' distances: `(..., K')`.
+
+    With `n` surface pixels sorted, the value at `position = q / 100 * (n - 1)` interpolates
+    between ranks `floor(position)` and `floor(position) + 1` (clipped to `n - 1`).
+    """
+    axes = layout.spatial_axes
+    bits = ops.where(surface > 0, ops.view(distances, "int32"), _ABOVE_INF)
+    count = ops.sum(ops.cast(surface > 0, "int32"), axis=axes, keepdims=True)
+    last = ops.maximum(count - 1, 0)
+    position = (q / 100.0) * ops.cast(last, "float32")
+    low_rank = ops.minimum(ops.cast(ops.floor(position), "int32"), last)
+    high_rank = ops.minimum(low_rank + 1, last)
+    low_bits = _rank_value(bits, low_rank, axes)
+    # the next rank: the same value if it repeats, else the smallest value above it
+    repeats = ops.sum(ops.cast(bits <= low_bits, "int32"), axis=axes, keepdims=True) > high_rank
+    above = ops.min(ops.where(bits > low_bits, bits, _ABOVE_INF), axis=axes, keepdims=True)
+    high_bits = ops.where(repeats, low_bits, above)
+    low_value = ops.view(low_bits, "float32")
+    high_value = ops.view(ops.minimum(high_bits, _INF_BITS), "float32")
+    fraction = position - ops.cast(low_rank, "float32")
+    value = low_value + fraction * (high_value - low_value)
+    return ops.squeeze(value, axis=axes)
 
 
 @_checks.options(
