@@ -40,7 +40,6 @@ References: MONAI 1.6 `compute_hausdorff_distance`, `compute_average_surface_dis
 from __future__ import annotations
 
 import inspect
-import math
 
 import keras
 import numpy as np
