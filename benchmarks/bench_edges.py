@@ -34,7 +34,8 @@ def _peers_sobel():
         import tensorflow as tf
 
         peers["tf.image.sobel_edges"] = lambda t, p: tf.reduce_mean(
-            tf.square(tf.image.sobel_edges(t) - tf.image.sobel_edges(p)), axis=(1, 2, 3, 4))
+            tf.square(tf.image.sobel_edges(t) - tf.image.sobel_edges(p)), axis=(1, 2, 3, 4)
+        )
     if BACKEND == "torch":
         try:
             import kornia
@@ -61,7 +62,8 @@ def _peers_laplacian():
             return tf.nn.depthwise_conv2d(x, kernel, [1, 1, 1, 1], "VALID")
 
         peers["tf.nn.depthwise_conv2d"] = lambda t, p: tf.reduce_mean(
-            tf.square(lap(t) - lap(p)), axis=(1, 2, 3))
+            tf.square(lap(t) - lap(p)), axis=(1, 2, 3)
+        )
     if BACKEND == "torch":
         try:
             import kornia

@@ -35,15 +35,19 @@ def _probabilities(rng, size):
 
 
 def _dice_peers():
-    peers = {"keras.losses.dice": lambda t, p: ops.mean(
-        ops.stack([keras_dice(t[..., c], p[..., c]) for c in range(K)], -1), -1)}
+    peers = {
+        "keras.losses.dice": lambda t, p: ops.mean(
+            ops.stack([keras_dice(t[..., c], p[..., c]) for c in range(K)], -1), -1
+        )
+    }
     if BACKEND == "torch":
         try:
             from monai.losses import DiceLoss
 
             monai = DiceLoss(reduction="none", smooth_nr=1.0, smooth_dr=1.0)
-            peers["monai DiceLoss"] = lambda t, p: monai(
-                p.permute(0, 3, 1, 2), t.permute(0, 3, 1, 2)).mean(dim=(1, 2, 3))
+            peers["monai DiceLoss"] = lambda t, p: monai(p.permute(0, 3, 1, 2), t.permute(0, 3, 1, 2)).mean(
+                dim=(1, 2, 3)
+            )
         except ImportError:
             pass
     return peers
@@ -58,16 +62,19 @@ def keras_dice(t, p):
 def _focal_peers():
     import keras
 
-    peers = {"keras categorical_focal": lambda t, p: ops.mean(
-        keras.losses.categorical_focal_crossentropy(t, p, alpha=1.0, from_logits=True),
-        axis=(1, 2))}
+    peers = {
+        "keras categorical_focal": lambda t, p: ops.mean(
+            keras.losses.categorical_focal_crossentropy(t, p, alpha=1.0, from_logits=True), axis=(1, 2)
+        )
+    }
     if BACKEND == "torch":
         try:
             from monai.losses import FocalLoss
 
             monai = FocalLoss(use_softmax=True, gamma=2.0, reduction="none")
-            peers["monai FocalLoss"] = lambda t, p: monai(
-                p.permute(0, 3, 1, 2), t.permute(0, 3, 1, 2)).sum(1).mean(dim=(1, 2))
+            peers["monai FocalLoss"] = lambda t, p: (
+                monai(p.permute(0, 3, 1, 2), t.permute(0, 3, 1, 2)).sum(1).mean(dim=(1, 2))
+            )
         except ImportError:
             pass
     return peers
@@ -90,13 +97,25 @@ def _lovasz_peers():
 
 
 CASES = [
-    Case("dice", imagelosses.dice_loss, _probabilities, _dice_peers(), ref.reference_dice_loss,
-         sizes=(64, 256)),
-    Case("focal", lambda t, p: imagelosses.focal_loss(t, p, from_logits=True), _logits,
-         _focal_peers(), lambda t, p: ref.reference_focal_loss(t, p, from_logits=True),
-         sizes=(64, 256)),
-    Case("lovasz_softmax", imagelosses.lovasz_softmax_loss, _probabilities, _lovasz_peers(),
-         ref.reference_lovasz_softmax_loss, sizes=(64, 256)),
+    Case(
+        "dice", imagelosses.dice_loss, _probabilities, _dice_peers(), ref.reference_dice_loss, sizes=(64, 256)
+    ),
+    Case(
+        "focal",
+        lambda t, p: imagelosses.focal_loss(t, p, from_logits=True),
+        _logits,
+        _focal_peers(),
+        lambda t, p: ref.reference_focal_loss(t, p, from_logits=True),
+        sizes=(64, 256),
+    ),
+    Case(
+        "lovasz_softmax",
+        imagelosses.lovasz_softmax_loss,
+        _probabilities,
+        _lovasz_peers(),
+        ref.reference_lovasz_softmax_loss,
+        sizes=(64, 256),
+    ),
 ]
 
 if __name__ == "__main__":

@@ -51,19 +51,22 @@ def _torch_peers(multiscale=False):
         import pytorch_msssim
 
         fn = pytorch_msssim.ms_ssim if multiscale else pytorch_msssim.ssim
-        peers[f"pytorch_msssim.{fn.__name__}"] = lambda t, p: 1.0 - fn(
-            *_channels_first(t, p), data_range=1.0, size_average=False)
+        peers[f"pytorch_msssim.{fn.__name__}"] = lambda t, p: (
+            1.0 - fn(*_channels_first(t, p), data_range=1.0, size_average=False)
+        )
     except ImportError:
         pass
     try:
         import piq
 
         if multiscale:
-            peers["piq.multi_scale_ssim"] = lambda t, p: 1.0 - piq.multi_scale_ssim(
-                *_channels_first(t, p), data_range=1.0, reduction="none")
+            peers["piq.multi_scale_ssim"] = lambda t, p: (
+                1.0 - piq.multi_scale_ssim(*_channels_first(t, p), data_range=1.0, reduction="none")
+            )
         else:  # downsample=False: piq otherwise averages 2x2 blocks of images above 256 pixels first
-            peers["piq.ssim"] = lambda t, p: 1.0 - piq.ssim(
-                *_channels_first(t, p), data_range=1.0, reduction="none", downsample=False)
+            peers["piq.ssim"] = lambda t, p: (
+                1.0 - piq.ssim(*_channels_first(t, p), data_range=1.0, reduction="none", downsample=False)
+            )
     except ImportError:
         pass
     return peers
@@ -104,25 +107,47 @@ def _peers_ssim_3d():
         try:  # 5-D input: a separable 3D Gaussian window, valid positions only, as ours
             import pytorch_msssim
 
-            peers["pytorch_msssim.ssim"] = lambda t, p: 1.0 - pytorch_msssim.ssim(
-                *_channels_first(t, p), data_range=1.0, size_average=False, win_size=11)
+            peers["pytorch_msssim.ssim"] = lambda t, p: (
+                1.0
+                - pytorch_msssim.ssim(*_channels_first(t, p), data_range=1.0, size_average=False, win_size=11)
+            )
         except ImportError:
             pass
     return peers
 
 
 CASES = [
-    Case("ssim", imagelosses.ssim_loss, _images, _peers_ssim(),
-         lambda t, p: 1.0 - reference_ssim(t, p), sizes=(64, 256, 512)),
-    Case("ssim_3d", imagelosses.ssim_loss, _volumes, _peers_ssim_3d(),
-         lambda t, p: 1.0 - reference_ssim(t, p), sizes=(32, 64),
-         scaling_sizes=(16, 32, 48, 64, 96, 128)),
+    Case(
+        "ssim",
+        imagelosses.ssim_loss,
+        _images,
+        _peers_ssim(),
+        lambda t, p: 1.0 - reference_ssim(t, p),
+        sizes=(64, 256, 512),
+    ),
+    Case(
+        "ssim_3d",
+        imagelosses.ssim_loss,
+        _volumes,
+        _peers_ssim_3d(),
+        lambda t, p: 1.0 - reference_ssim(t, p),
+        sizes=(32, 64),
+        scaling_sizes=(16, 32, 48, 64, 96, 128),
+    ),
 ]
 if "--smoke" not in sys.argv:  # the smoke size (32) is below MS-SSIM's 161 for 5 scales
     # No float64 check here: the harness checks at min(size, 64), below MS-SSIM's minimum; the
     # tests hold ms_ssim to tf.image.ssim_multiscale and to reference_ms_ssim instead.
-    CASES.append(Case("ms_ssim", imagelosses.ms_ssim_loss, _images, _peers_ms_ssim(), sizes=(192, 512),
-                      scaling_sizes=(192, 256, 512, 1024, 2048)))
+    CASES.append(
+        Case(
+            "ms_ssim",
+            imagelosses.ms_ssim_loss,
+            _images,
+            _peers_ms_ssim(),
+            sizes=(192, 512),
+            scaling_sizes=(192, 256, 512, 1024, 2048),
+        )
+    )
 
 if __name__ == "__main__":
     run_family(CASES)

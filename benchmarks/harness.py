@@ -55,8 +55,10 @@ def select_device(choice: str):
         return keras.device("cpu:0")
     if choice == "gpu" and not gpu_visible():
         hint = {"jax": "jax[cuda12]", "torch": "a CUDA build of torch", "tensorflow": "tensorflow[and-cuda]"}
-        sys.exit(f"--device gpu: the {BACKEND} backend sees no GPU (device: {device_name()}). Install "
-                 f"{hint[BACKEND]} on a machine with a GPU, or run with --device cpu.")
+        sys.exit(
+            f"--device gpu: the {BACKEND} backend sees no GPU (device: {device_name()}). Install "
+            f"{hint[BACKEND]} on a machine with a GPU, or run with --device cpu."
+        )
     return contextlib.nullcontext()
 
 
@@ -137,8 +139,12 @@ def _jax_compiled_bytes(step, pair):
     stats = step.lower(*pair).compile().memory_analysis()
     if stats is None:
         return None
-    return int(stats.argument_size_in_bytes + stats.output_size_in_bytes
-               + stats.temp_size_in_bytes - stats.alias_size_in_bytes)
+    return int(
+        stats.argument_size_in_bytes
+        + stats.output_size_in_bytes
+        + stats.temp_size_in_bytes
+        - stats.alias_size_in_bytes
+    )
 
 
 def peak_bytes(step, pair, device):
@@ -229,8 +235,16 @@ class Case:
     run's sides, `scaling_sizes` those of `--profile scaling`.
     """
 
-    def __init__(self, name, ours, inputs, peers=None, reference=None, sizes=(64, 256, 1024),
-                 scaling_sizes=SCALING_SIZES_2D):
+    def __init__(
+        self,
+        name,
+        ours,
+        inputs,
+        peers=None,
+        reference=None,
+        sizes=(64, 256, 1024),
+        scaling_sizes=SCALING_SIZES_2D,
+    ):
         self.name, self.ours, self.inputs = name, ours, inputs
         self.peers = peers or {}
         self.reference = reference
@@ -259,16 +273,28 @@ def _arguments(argv):
     from pathlib import Path
 
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="*",
-                        help="sides for every selected case, cube sides for 3D cases (default: per case)")
-    parser.add_argument("--profile", choices=("default", "scaling"), default="default",
-                        help="scaling: each case's scaling_sizes (64 to 2048 for 2D images)")
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="*",
+        help="sides for every selected case, cube sides for 3D cases (default: per case)",
+    )
+    parser.add_argument(
+        "--profile",
+        choices=("default", "scaling"),
+        default="default",
+        help="scaling: each case's scaling_sizes (64 to 2048 for 2D images)",
+    )
     parser.add_argument("--smoke", action="store_true", help="one small size, few repeats (CI)")
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--json", type=Path, help="where to write the results")
     parser.add_argument("--cases", nargs="*", help="only these case names")
-    parser.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto",
-                        help="auto: the backend's default; gpu: stop unless the backend sees a GPU")
+    parser.add_argument(
+        "--device",
+        choices=("auto", "cpu", "gpu"),
+        default="auto",
+        help="auto: the backend's default; gpu: stop unless the backend sees a GPU",
+    )
     return parser.parse_args(argv)
 
 
@@ -287,8 +313,10 @@ def _time_case(case, args, rng, device, memory_known):
     repeats = 3 if args.smoke else args.repeats
     check = check_against_float64(case, rng, min(sizes[0], 64)) if case.reference else None
     if check:
-        print(f"{case.name:<14} float64 check: value {check['value_rel_error']:.1e}, "
-              f"gradient {check['gradient_rel_error']:.1e} (relative)")
+        print(
+            f"{case.name:<14} float64 check: value {check['value_rel_error']:.1e}, "
+            f"gradient {check['gradient_rel_error']:.1e} (relative)"
+        )
     for size in sizes:
         pairs = [tuple(to_device(a) for a in case.inputs(rng, size)) for _ in range(3)]
         for impl, fn in {"imagelosses": case.ours, **case.peers}.items():
@@ -301,12 +329,23 @@ def _time_case(case, args, rng, device, memory_known):
                 print(f"{case.name:<14}{size:>6}  {impl:<28}{failure}")
                 continue
             peak = peak_bytes(step, pairs[0], device)
-            rows.append({"case": case.name, "size": size, "shape": list(np.shape(pairs[0][1])),
-                         "implementation": impl, "forward": forward, "forward_backward": both,
-                         "peak_bytes": peak, "check": check if impl == "imagelosses" else None})
+            rows.append(
+                {
+                    "case": case.name,
+                    "size": size,
+                    "shape": list(np.shape(pairs[0][1])),
+                    "implementation": impl,
+                    "forward": forward,
+                    "forward_backward": both,
+                    "peak_bytes": peak,
+                    "check": check if impl == "imagelosses" else None,
+                }
+            )
             memory = (f"{peak / 2**20:>10.1f}" if peak is not None else f"{'-':>10}") if memory_known else ""
-            print(f"{case.name:<14}{size:>6}  {impl:<28}{forward['median_ms']:>12.3f}"
-                  f"{both['median_ms']:>12.3f}{memory}  {both['p10_ms']:.2f}-{both['p90_ms']:.2f}")
+            print(
+                f"{case.name:<14}{size:>6}  {impl:<28}{forward['median_ms']:>12.3f}"
+                f"{both['median_ms']:>12.3f}{memory}  {both['p10_ms']:.2f}-{both['p90_ms']:.2f}"
+            )
     return rows
 
 
@@ -322,8 +361,10 @@ def run_family(cases, argv=None):
         results = {"environment": environment(device, args.device), "results": []}
         print(f"# {results['environment']}")
         memory = f"{'peak MiB':>10}" if memory_known else ""
-        print(f"{'case':<14}{'size':>6}  {'implementation':<28}{'forward ms':>12}{'fwd+bwd ms':>12}"
-              f"{memory}  spread")
+        print(
+            f"{'case':<14}{'size':>6}  {'implementation':<28}{'forward ms':>12}{'fwd+bwd ms':>12}"
+            f"{memory}  spread"
+        )
         for case in cases:
             if not args.cases or case.name in args.cases:
                 results["results"] += _time_case(case, args, rng, device, memory_known)

@@ -40,8 +40,15 @@ def _ratio(row, group) -> str:
 
 def table(rows) -> str:
     with_memory = any(r.get("peak_bytes") is not None for r in rows)
-    header = ["case", "size", "backend", "implementation", "forward ms", "fwd+bwd ms (p10-p90)",
-              "fwd+bwd / fastest peer"] + (["peak MiB"] if with_memory else [])
+    header = [
+        "case",
+        "size",
+        "backend",
+        "implementation",
+        "forward ms",
+        "fwd+bwd ms (p10-p90)",
+        "fwd+bwd / fastest peer",
+    ] + (["peak MiB"] if with_memory else [])
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     groups = {}
     for row in rows:
@@ -49,17 +56,25 @@ def table(rows) -> str:
     for (case, size, backend, device), group in sorted(groups.items()):
         for row in sorted(group, key=lambda r: (r["implementation"] != OURS, r["implementation"])):
             fb = row["forward_backward"]
-            cells = [case, str(size), f"{backend} ({device})", row["implementation"],
-                     f"{row['forward']['median_ms']:.2f}",
-                     f"{fb['median_ms']:.2f} ({fb['p10_ms']:.2f}-{fb['p90_ms']:.2f})", _ratio(row, group)]
+            cells = [
+                case,
+                str(size),
+                f"{backend} ({device})",
+                row["implementation"],
+                f"{row['forward']['median_ms']:.2f}",
+                f"{fb['median_ms']:.2f} ({fb['p10_ms']:.2f}-{fb['p90_ms']:.2f})",
+                _ratio(row, group),
+            ]
             if with_memory:
                 peak = row.get("peak_bytes")
                 cells.append("" if peak is None else f"{peak / 2**20:.1f}")
             lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
-    lines.append("fwd+bwd / fastest peer: imagelosses' forward+backward median over the fastest peer's on "
-                 "that backend and size (< 1: imagelosses is faster). Sizes are square sides (cube sides "
-                 "for ssim_3d).")
+    lines.append(
+        "fwd+bwd / fastest peer: imagelosses' forward+backward median over the fastest peer's on "
+        "that backend and size (< 1: imagelosses is faster). Sizes are square sides (cube sides "
+        "for ssim_3d)."
+    )
     return "\n".join(lines)
 
 
@@ -84,17 +99,31 @@ def plot(rows, path: Path, case: str):
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4.2), squeeze=False, sharey=True)
     for ax, (backend, device) in zip(axes[0], panels):
         for impl in impls:
-            points = sorted((_pixels(r), r["forward_backward"]) for r in rows
-                            if (r["backend"], r["device"], r["implementation"]) == (backend, device, impl))
+            points = sorted(
+                (_pixels(r), r["forward_backward"])
+                for r in rows
+                if (r["backend"], r["device"], r["implementation"]) == (backend, device, impl)
+            )
             if not points:
                 continue
             x = [p for p, _ in points]
             y = [fb["median_ms"] for _, fb in points]
-            spread = [[m - fb["p10_ms"] for m, (_, fb) in zip(y, points)],
-                      [fb["p90_ms"] - m for m, (_, fb) in zip(y, points)]]
+            spread = [
+                [m - fb["p10_ms"] for m, (_, fb) in zip(y, points)],
+                [fb["p90_ms"] - m for m, (_, fb) in zip(y, points)],
+            ]
             ours = impl == OURS
-            ax.errorbar(x, y, yerr=spread, fmt="-o" if ours else "--s", color=colors[impl], label=impl,
-                        linewidth=2.2 if ours else 1.2, markersize=5 if ours else 4, capsize=2)
+            ax.errorbar(
+                x,
+                y,
+                yerr=spread,
+                fmt="-o" if ours else "--s",
+                color=colors[impl],
+                label=impl,
+                linewidth=2.2 if ours else 1.2,
+                markersize=5 if ours else 4,
+                capsize=2,
+            )
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(f"{case} on {backend} ({device})")

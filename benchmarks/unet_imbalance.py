@@ -62,8 +62,9 @@ LOSSES = {
     "cross-entropy": lambda: imagelosses.CrossEntropyLoss(),
     "dice": lambda: imagelosses.DiceLoss(include_background=False),
     "generalized dice": lambda: imagelosses.GeneralizedDiceLoss(),
-    "cross-entropy + dice": lambda: imagelosses.CrossEntropyLoss()
-    + imagelosses.DiceLoss(include_background=False),
+    "cross-entropy + dice": lambda: (
+        imagelosses.CrossEntropyLoss() + imagelosses.DiceLoss(include_background=False)
+    ),
 }
 
 
@@ -78,8 +79,13 @@ def run(loss_name: str, seed: int, epochs: int, data) -> dict:
     metric = IoU(2)
     metric.update_state(y_test, model.predict(x_test, verbose=0))
     values = keras.ops.convert_to_numpy(metric.result())
-    return {"loss": loss_name, "seed": seed, "rare_iou": float(values[1]),
-            "background_iou": float(values[0]), "train_seconds": round(seconds, 1)}
+    return {
+        "loss": loss_name,
+        "seed": seed,
+        "rare_iou": float(values[1]),
+        "background_iou": float(values[0]),
+        "train_seconds": round(seconds, 1),
+    }
 
 
 def main(argv=None):
@@ -90,18 +96,21 @@ def main(argv=None):
     args = parser.parse_args(argv)
     rng = np.random.default_rng(2026)
     data = (*make_images(192, rng), *make_images(64, rng))
-    print(f"# backend {keras.backend.backend()}, rare-class pixel fraction "
-          f"{data[1].mean():.4f} (train), {data[3].mean():.4f} (held out)")
+    print(
+        f"# backend {keras.backend.backend()}, rare-class pixel fraction "
+        f"{data[1].mean():.4f} (train), {data[3].mean():.4f} (held out)"
+    )
     rows = []
     for name in LOSSES:
         for seed in args.seeds:
             row = run(name, seed, args.epochs, data)
             rows.append(row)
-            print(f"{name:<22} seed {seed}: rare IoU {row['rare_iou']:.3f}, background IoU "
-                  f"{row['background_iou']:.4f}, {row['train_seconds']} s")
+            print(
+                f"{name:<22} seed {seed}: rare IoU {row['rare_iou']:.3f}, background IoU "
+                f"{row['background_iou']:.4f}, {row['train_seconds']} s"
+            )
     if args.json:
-        args.json.write_text(json.dumps({"backend": keras.backend.backend(), "rows": rows},
-                                        indent=1))
+        args.json.write_text(json.dumps({"backend": keras.backend.backend(), "rows": rows}, indent=1))
     return rows
 
 

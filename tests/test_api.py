@@ -9,7 +9,8 @@ import imagelosses
 from imagelosses import LAYERS, LOSSES
 
 FUNCTIONS = [
-    getattr(imagelosses, name) for name in imagelosses.__all__
+    getattr(imagelosses, name)
+    for name in imagelosses.__all__
     if inspect.isfunction(getattr(imagelosses, name))
 ]
 
@@ -21,7 +22,7 @@ def test_functions_take_tensors_positionally_and_options_by_keyword(fn):
     assert len(positional) in (1, 2), fn.__name__
     if len(positional) == 2:
         assert [p.name for p in positional] == ["y_true", "y_pred"]
-    assert all(p.kind is p.KEYWORD_ONLY for p in params[len(positional):]), fn.__name__
+    assert all(p.kind is p.KEYWORD_ONLY for p in params[len(positional) :]), fn.__name__
     assert fn.__doc__ and ("Returns" in fn.__doc__ or "Takes the arguments" in fn.__doc__)
 
 

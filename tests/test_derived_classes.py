@@ -145,10 +145,17 @@ def test_losses_and_metrics_keep_their_layout_across_a_save(tmp_path):
         expected = float(loss(x, y))
         configs = {name: keras.saving.serialize_keras_object(cls()) for name, cls in DERIVED}
         metric_configs = {
-            name: keras.saving.serialize_keras_object(cls(**{
-                option: value for option, value in {"num_classes": 3, "tolerance": 1.0}.items()
-                if option in inspect.signature(cls).parameters}))
-            for name, cls in METRICS.items() if "data_format" in inspect.signature(cls).parameters
+            name: keras.saving.serialize_keras_object(
+                cls(
+                    **{
+                        option: value
+                        for option, value in {"num_classes": 3, "tolerance": 1.0}.items()
+                        if option in inspect.signature(cls).parameters
+                    }
+                )
+            )
+            for name, cls in METRICS.items()
+            if "data_format" in inspect.signature(cls).parameters
         }
         layer = keras.saving.serialize_keras_object(imagelosses.layers.SobelEdges())
         keras.config.set_image_data_format("channels_last")

@@ -43,8 +43,9 @@ def test_multi_output_recipe_trains_and_round_trips(rng, tmp_path):
     image = keras.layers.Conv2D(1, 3, padding="same", name="image")(hidden)
     edges = SobelEdges(magnitude=True, name="edges")(image)
     model = keras.Model(inputs, {"image": image, "edges": edges})
-    model.compile(optimizer="adam", loss={"image": "mse", "edges": "mae"},
-                  loss_weights={"image": 1.0, "edges": 0.2})
+    model.compile(
+        optimizer="adam", loss={"image": "mse", "edges": "mae"}, loss_weights={"image": 1.0, "edges": 0.2}
+    )
     history = model.fit(x, {"image": y, "edges": imagelosses.gradient_magnitude(y)}, epochs=2, verbose=0)
     assert np.all(np.isfinite(history.history["loss"]))
     path = tmp_path / "multi.keras"

@@ -240,9 +240,7 @@ _RAISES = (
 def keyword_options(fn: Callable) -> dict[str, inspect.Parameter]:
     """The keyword-only parameters of `fn` (its options), in order."""
     signature = inspect.signature(fn)
-    return {
-        name: p for name, p in signature.parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY
-    }
+    return {name: p for name, p in signature.parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
 
 
 def options(combined: Callable | None = None, function_only=(), **validators: Callable) -> Callable:
@@ -269,9 +267,7 @@ def options(combined: Callable | None = None, function_only=(), **validators: Ca
                     f"`{fn.__name__}` got unexpected keyword arguments {sorted(unexpected)}. "
                     f"Expected some of {tuple(params)}"
                 )
-            values = {
-                name: given.get(name, p.default) for name, p in params.items()
-            }
+            values = {name: given.get(name, p.default) for name, p in params.items()}
             missing = [name for name, v in values.items() if v is inspect.Parameter.empty]
             if missing:
                 raise TypeError(f"`{fn.__name__}` is missing the required keyword arguments {missing}")

@@ -72,8 +72,10 @@ class Layout:
         if self.spatial_dims == 3:
             shape = "(B, D, H, W, C)" if last else "(B, C, D, H, W)"
             sequence = "(B, T, H, W, C)" if last else "(B, T, C, H, W)"
-            return (f"read as 3D volumes {shape} (spatial_dims=3, {self.data_format}); for a "
-                    f"sequence of 2D images {sequence} pass spatial_dims=2")
+            return (
+                f"read as 3D volumes {shape} (spatial_dims=3, {self.data_format}); for a "
+                f"sequence of 2D images {sequence} pass spatial_dims=2"
+            )
         shape = "(B, H, W, C)" if last else "(B, C, H, W)"
         return f"read as 2D images {shape} ({self.data_format})"
 
@@ -157,8 +159,7 @@ def check_same_shape(y_true, y_pred) -> None:
     st, sp = tuple(y_true.shape), tuple(y_pred.shape)
     if len(st) != len(sp) or any(a is not None and b is not None and a != b for a, b in zip(st, sp)):
         raise ValueError(
-            "`y_true` and `y_pred` must have the same shape. "
-            f"Received: y_true.shape={st}, y_pred.shape={sp}"
+            f"`y_true` and `y_pred` must have the same shape. Received: y_true.shape={st}, y_pred.shape={sp}"
         )
 
 
@@ -167,7 +168,5 @@ def image_pair(y_true, y_pred, *, data_format=None, spatial_dims=None):
     y_true = to_float(y_true, "y_true")
     y_pred = to_float(y_pred, "y_pred")
     check_same_shape(y_true, y_pred)
-    layout = resolve_layout(
-        y_pred.shape, data_format=data_format, spatial_dims=spatial_dims, name="y_pred"
-    )
+    layout = resolve_layout(y_pred.shape, data_format=data_format, spatial_dims=spatial_dims, name="y_pred")
     return y_true, y_pred, layout

@@ -34,9 +34,7 @@ class _FixedFilter(keras.layers.Layer):
         self.spatial_dims = _checks.spatial_dims("spatial_dims", spatial_dims)
 
     def _layout(self, input_shape):
-        return resolve_layout(
-            input_shape, data_format=self.data_format, spatial_dims=self.spatial_dims
-        )
+        return resolve_layout(input_shape, data_format=self.data_format, spatial_dims=self.spatial_dims)
 
     def _filtered_shape(self, input_shape):
         shape = list(input_shape)

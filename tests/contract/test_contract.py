@@ -193,9 +193,7 @@ def test_wrong_rank_raises(case, rng):
 
 
 @BY_NAME
-@pytest.mark.parametrize(
-    "option, value", [("data_format", "channels_middle"), ("spatial_dims", 4)]
-)
+@pytest.mark.parametrize("option, value", [("data_format", "channels_middle"), ("spatial_dims", 4)])
 def test_unknown_layout_option_raises(case, option, value, rng):
     y_true, y_pred = case.data(rng, _shape(case, "2d"))
     with pytest.raises(ValueError, match=rf"(?s)`{option}`.*Received: {option}="):

@@ -95,8 +95,9 @@ def test_depthwise_valid_2d_equals_the_portable_slices(data_format, rng):
     shape = (2, 17, 21, 3) if data_format == "channels_last" else (2, 3, 17, 21)
     axes = (1, 2) if data_format == "channels_last" else (2, 3)
     x = rng.normal(size=shape).astype(np.float32)
-    weights = rng.normal(size=_conv.separable_correlate(
-        x, {axes[0]: taps_h, axes[1]: taps_w}, "valid").shape).astype(np.float32)
+    weights = rng.normal(
+        size=_conv.separable_correlate(x, {axes[0]: taps_h, axes[1]: taps_w}, "valid").shape
+    ).astype(np.float32)
 
     def fast(v):
         return _conv.depthwise_valid_2d(v, taps_h, taps_w, data_format) * keras.ops.convert_to_tensor(weights)

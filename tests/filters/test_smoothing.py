@@ -36,8 +36,9 @@ def test_default_window_is_the_ssim_window_and_3d_volumes_match_scipy(rng):
 def test_channels_first_and_sequences(rng):
     x = rng.random((2, 3, 12, 12, 2))  # (B, T, H, W, C)
     last = to_numpy(gaussian_blur(x, sigma=1.0, size=5, spatial_dims=2))
-    first = gaussian_blur(np.moveaxis(x, -1, 2), sigma=1.0, size=5, spatial_dims=2,
-                          data_format="channels_first")
+    first = gaussian_blur(
+        np.moveaxis(x, -1, 2), sigma=1.0, size=5, spatial_dims=2, data_format="channels_first"
+    )
     assert_close(first, np.moveaxis(last, -1, 2))
     frames = gaussian_blur(x.reshape(6, 12, 12, 2), sigma=1.0, size=5)
     assert_close(last, to_numpy(frames).reshape(x.shape))
@@ -49,14 +50,17 @@ def test_blur_keeps_a_constant_image_and_its_mean_with_reflect(rng):
     assert_close(np.mean(to_numpy(gaussian_blur(x, sigma=1.0, size=7))), np.mean(x))
 
 
-@pytest.mark.parametrize("options, error, message", [
-    ({"size": 4}, ValueError, r"`size`. Expected an odd integer >= 1. Received: size=4"),
-    ({"sigma": 0}, ValueError, r"`sigma`. Expected a number > 0.0. Received: sigma=0"),
-    ({"sigma": "1"}, TypeError, r"Invalid type for argument `sigma`"),
-    ({"truncate": 3.0}, ValueError, r"`size` and `truncate`.*Received: size=11, truncate=3.0"),
-    ({"mode": "wrap"}, ValueError, r"`mode`.*Received: mode='wrap'"),
-    ({"size": 11, "mode": "valid"}, ValueError, r"too small.*at least 11"),
-])
+@pytest.mark.parametrize(
+    "options, error, message",
+    [
+        ({"size": 4}, ValueError, r"`size`. Expected an odd integer >= 1. Received: size=4"),
+        ({"sigma": 0}, ValueError, r"`sigma`. Expected a number > 0.0. Received: sigma=0"),
+        ({"sigma": "1"}, TypeError, r"Invalid type for argument `sigma`"),
+        ({"truncate": 3.0}, ValueError, r"`size` and `truncate`.*Received: size=11, truncate=3.0"),
+        ({"mode": "wrap"}, ValueError, r"`mode`.*Received: mode='wrap'"),
+        ({"size": 11, "mode": "valid"}, ValueError, r"too small.*at least 11"),
+    ],
+)
 def test_bad_options_raise_naming_the_argument(options, error, message):
     with pytest.raises(error, match=message):
         gaussian_blur(np.zeros((1, 8, 8, 1)), **options)

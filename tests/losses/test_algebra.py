@@ -20,8 +20,11 @@ def test_expression_is_a_flat_weighted_sum(images):
     loss = 0.5 * (SobelLoss() + 2 * LaplacianLoss()) + keras.losses.MeanSquaredError()
     assert isinstance(loss, WeightedSum)
     assert loss.weights == [0.5, 1.0, 1.0]
-    expected = (0.5 * reference_sobel_loss(y_true, y_pred) + reference_laplacian_loss(y_true, y_pred)
-                + reference_mse(y_true, y_pred))
+    expected = (
+        0.5 * reference_sobel_loss(y_true, y_pred)
+        + reference_laplacian_loss(y_true, y_pred)
+        + reference_mse(y_true, y_pred)
+    )
     assert_close(loss.call(y_true, y_pred), expected)
     assert_close(loss(y_true, y_pred), expected.mean())
 
@@ -31,8 +34,10 @@ def test_keras_loss_on_the_left_and_python_sum(images):
     left = keras.losses.MeanAbsoluteError() + SobelLoss()
     assert isinstance(left, WeightedSum) and isinstance(left.terms[1], SobelLoss)
     total = sum([SobelLoss(), LaplacianLoss()])
-    assert_close(total.call(y_true, y_pred),
-                 reference_sobel_loss(y_true, y_pred) + reference_laplacian_loss(y_true, y_pred))
+    assert_close(
+        total.call(y_true, y_pred),
+        reference_sobel_loss(y_true, y_pred) + reference_laplacian_loss(y_true, y_pred),
+    )
 
 
 def test_names_and_functions_as_terms_are_averaged_per_image(images):
@@ -40,8 +45,10 @@ def test_names_and_functions_as_terms_are_averaged_per_image(images):
     loss = WeightedSum([SobelLoss(), "mse", lambda t, p: keras.ops.abs(t - p)], weights=[0.2, 0.8, 1.0])
     assert tuple(loss.call(y_true, y_pred).shape) == (3,)
     mae = np.abs(y_true - y_pred).reshape(3, -1).mean(axis=1)
-    assert_close(loss.call(y_true, y_pred),
-                 0.2 * reference_sobel_loss(y_true, y_pred) + 0.8 * reference_mse(y_true, y_pred) + mae)
+    assert_close(
+        loss.call(y_true, y_pred),
+        0.2 * reference_sobel_loss(y_true, y_pred) + 0.8 * reference_mse(y_true, y_pred) + mae,
+    )
 
 
 def test_sequences_keep_their_time_axis(rng):

@@ -37,8 +37,10 @@ def test_identical_images_give_zero(cls, fn, options, rng):
 @pytest.mark.parametrize("alpha", [1.0, 1.5, 2.0, 3.0])
 def test_gradient_difference_matches_reference_for_any_alpha(alpha, rng):
     y_true, y_pred = rng.random((2, 2, 7, 9, 1))
-    assert_close(gradient_difference_loss(y_true, y_pred, alpha=alpha),
-                 reference_gradient_difference_loss(y_true, y_pred, alpha=alpha))
+    assert_close(
+        gradient_difference_loss(y_true, y_pred, alpha=alpha),
+        reference_gradient_difference_loss(y_true, y_pred, alpha=alpha),
+    )
 
 
 def test_gradient_difference_is_blind_to_a_constant_shift(rng):
@@ -75,12 +77,18 @@ def test_sobel_loss_is_larger_for_blurred_edges():
 @pytest.mark.parametrize(
     "make, message",
     [
-        (lambda: sobel_loss(np.zeros((1, 8, 8, 1)), np.zeros((1, 8, 8, 1)), distance="huber"),
-         r"`distance`.*\('mse', 'mae'\).*Received: distance='huber'"),
-        (lambda: laplacian_loss(np.zeros((1, 8, 8, 1)), np.zeros((1, 8, 8, 1)), mode="wrap"),
-         r"`mode`.*Received: mode='wrap'"),
-        (lambda: gradient_difference_loss(np.zeros((1, 8, 8, 1)), np.zeros((1, 8, 8, 1)), alpha=0.5),
-         r"`alpha`.*>= 1.0.*Received: alpha=0.5"),
+        (
+            lambda: sobel_loss(np.zeros((1, 8, 8, 1)), np.zeros((1, 8, 8, 1)), distance="huber"),
+            r"`distance`.*\('mse', 'mae'\).*Received: distance='huber'",
+        ),
+        (
+            lambda: laplacian_loss(np.zeros((1, 8, 8, 1)), np.zeros((1, 8, 8, 1)), mode="wrap"),
+            r"`mode`.*Received: mode='wrap'",
+        ),
+        (
+            lambda: gradient_difference_loss(np.zeros((1, 8, 8, 1)), np.zeros((1, 8, 8, 1)), alpha=0.5),
+            r"`alpha`.*>= 1.0.*Received: alpha=0.5",
+        ),
     ],
 )
 def test_bad_options_raise_value_error(make, message):

@@ -62,8 +62,12 @@ def test_a_pixel_weight_for_a_region_loss_names_sample_weight_and_its_shapes():
 
 @pytest.mark.parametrize(
     "identifier, cls",
-    [("imagelosses>SSIMLoss", imagelosses.SSIMLoss), ("imagelosses>ssim", imagelosses.SSIMLoss),
-     ("imagelosses>dice", imagelosses.DiceLoss), ("imagelosses>cross_entropy", imagelosses.CrossEntropyLoss)],
+    [
+        ("imagelosses>SSIMLoss", imagelosses.SSIMLoss),
+        ("imagelosses>ssim", imagelosses.SSIMLoss),
+        ("imagelosses>dice", imagelosses.DiceLoss),
+        ("imagelosses>cross_entropy", imagelosses.CrossEntropyLoss),
+    ],
 )
 def test_keras_resolves_the_registered_and_short_names(identifier, cls):
     assert isinstance(keras.losses.get(identifier), cls)

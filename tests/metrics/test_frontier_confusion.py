@@ -8,8 +8,13 @@ import pytest
 from imagelosses import metrics
 from tests.conftest import assert_close, to_numpy
 
-MONAI_NAMES = {"Precision": "precision", "Recall": "sensitivity", "Specificity": "specificity",
-               "MatthewsCorrelation": "mcc", "FBetaScore": "f1"}
+MONAI_NAMES = {
+    "Precision": "precision",
+    "Recall": "sensitivity",
+    "Specificity": "specificity",
+    "MatthewsCorrelation": "mcc",
+    "FBetaScore": "f1",
+}
 
 
 @pytest.fixture
@@ -74,18 +79,26 @@ def test_generalized_dice_score_matches_monai(batches, include_background):
 
     labels, logits = batches
     onehot = lambda a: torch.tensor(np.moveaxis(np.eye(3)[a], -1, 1))  # noqa: E731
-    expected = monai_metrics.compute_generalized_dice(
-        onehot(np.argmax(logits, -1)), onehot(labels[..., 0].astype(int)),
-        include_background=include_background, sum_over_classes=True).numpy().mean()
-    metric = _fed(metrics.GeneralizedDiceScore(3, include_background=include_background),
-                  labels, logits)
+    expected = (
+        monai_metrics.compute_generalized_dice(
+            onehot(np.argmax(logits, -1)),
+            onehot(labels[..., 0].astype(int)),
+            include_background=include_background,
+            sum_over_classes=True,
+        )
+        .numpy()
+        .mean()
+    )
+    metric = _fed(metrics.GeneralizedDiceScore(3, include_background=include_background), labels, logits)
     assert_close(metric.result(), expected)
 
 
 def test_metrics_serialize_and_reset(batches):
     labels, logits = batches
-    for metric in (metrics.FBetaScore(3, beta=0.5, zero_division=0.0, average="mean"),
-                   metrics.GeneralizedDiceScore(3, weight_type="simple")):
+    for metric in (
+        metrics.FBetaScore(3, beta=0.5, zero_division=0.0, average="mean"),
+        metrics.GeneralizedDiceScore(3, weight_type="simple"),
+    ):
         restored = keras.metrics.deserialize(keras.metrics.serialize(metric))
         assert restored.get_config() == metric.get_config()
         _fed(metric, labels, logits)

@@ -64,9 +64,7 @@ def test_mean_iou_matches_keras_mean_iou_and_per_class_iou(rng):
     assert_close(ours.result(), to_numpy(theirs.result()))
     per_class = IoU(3)
     per_class.update_state(labels, probs)
-    keras_per_class = [
-        keras.metrics.IoU(num_classes=3, target_class_ids=[c]) for c in range(3)
-    ]
+    keras_per_class = [keras.metrics.IoU(num_classes=3, target_class_ids=[c]) for c in range(3)]
     for c, metric in enumerate(keras_per_class):
         metric.update_state(labels[..., 0], np.argmax(probs, -1))
         assert_close(per_class.result()[c], to_numpy(metric.result()))
@@ -146,8 +144,9 @@ def test_thresholded_mean_iou_matches_reference_and_accumulates(rng):
         all_true.append(y_true)
         all_pred.append(y_pred)
     thresholds = [0.5 + 0.05 * i for i in range(10)]
-    expected = ref.reference_thresholded_mean_iou(np.concatenate(all_true),
-                                                  np.concatenate(all_pred), thresholds, VOID)
+    expected = ref.reference_thresholded_mean_iou(
+        np.concatenate(all_true), np.concatenate(all_pred), thresholds, VOID
+    )
     assert_close(metric.result(), expected)
 
 
@@ -165,16 +164,18 @@ def test_metrics_train_in_a_model_and_round_trip_their_config(rng):
     inputs = keras.Input((8, 8, 1))
     outputs = keras.layers.Conv2D(3, 1, activation="softmax")(inputs)
     model = keras.Model(inputs, outputs)
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
-                  metrics=[IoU(3, average="mean"), Dice(3, average="mean")])
+    model.compile(
+        optimizer="adam",
+        loss="sparse_categorical_crossentropy",
+        metrics=[IoU(3, average="mean"), Dice(3, average="mean")],
+    )
     x = rng.random((4, 8, 8, 1)).astype("float32")
     labels, _ = _batch(rng, n=4)
     logs = model.evaluate(x, labels, batch_size=2, verbose=0, return_dict=True)
     metric = IoU(3, average="mean")
     metric.update_state(labels, model.predict(x, verbose=0))
     assert_close(logs["iou"], to_numpy(metric.result()))
-    for m in (IoU(3, ignore_class=[VOID]), Dice(2, threshold=0.3),
-              ThresholdedMeanIoU(thresholds=[0.5, 0.7])):
+    for m in (IoU(3, ignore_class=[VOID]), Dice(2, threshold=0.3), ThresholdedMeanIoU(thresholds=[0.5, 0.7])):
         restored = type(m).from_config(m.get_config())
         assert restored.get_config() == m.get_config()
 

@@ -31,8 +31,9 @@ def _smoothed(y_true, k, label_smoothing, ignore_class=None):
     return t * (1 - label_smoothing) + label_smoothing * share, valid
 
 
-def reference_pixel_terms(y_true, y_pred, *, gamma=0.0, label_smoothing=0.0, from_logits=False,
-                          ignore_class=None):
+def reference_pixel_terms(
+    y_true, y_pred, *, gamma=0.0, label_smoothing=0.0, from_logits=False, ignore_class=None
+):
     """Per-pixel focal (gamma = 0: cross-entropy) terms `(N, P)` with smoothed targets.
 
     K = 1: `-(t' (1 - p)^g log p + (1 - t') p^g log(1 - p))`; K >= 2:
@@ -44,7 +45,7 @@ def reference_pixel_terms(y_true, y_pred, *, gamma=0.0, label_smoothing=0.0, fro
     t, valid = _smoothed(y_true, k, label_smoothing, ignore_class)
     lp, lq = np.log(np.clip(p, seg.EPS, 1)), np.log(np.clip(1 - p, seg.EPS, 1))
     if k == 1:
-        term = -(t * (1 - p) ** gamma * lp + (1 - t) * p ** gamma * lq)[..., 0]
+        term = -(t * (1 - p) ** gamma * lp + (1 - t) * p**gamma * lq)[..., 0]
     else:
         term = -np.sum(t * (1 - p) ** gamma * lp, axis=-1)
     return term, valid
@@ -65,15 +66,15 @@ def reference_top_k_loss(y_true, y_pred, *, k=10.0, **options):
     return np.array(out)
 
 
-def reference_dice_ce_loss(y_true, y_pred, *, lambda_dice=1.0, lambda_ce=1.0, smooth=1e-5,
-                           from_logits=False):
+def reference_dice_ce_loss(y_true, y_pred, *, lambda_dice=1.0, lambda_ce=1.0, smooth=1e-5, from_logits=False):
     dice = seg.reference_dice_loss(y_true, y_pred, smooth=smooth, from_logits=from_logits)
     ce = seg.reference_cross_entropy_loss(y_true, y_pred, from_logits=from_logits)
     return lambda_dice * dice + lambda_ce * ce
 
 
-def reference_dice_focal_loss(y_true, y_pred, *, lambda_dice=1.0, lambda_focal=1.0, gamma=2.0,
-                              smooth=1e-5, from_logits=False):
+def reference_dice_focal_loss(
+    y_true, y_pred, *, lambda_dice=1.0, lambda_focal=1.0, gamma=2.0, smooth=1e-5, from_logits=False
+):
     dice = seg.reference_dice_loss(y_true, y_pred, smooth=smooth, from_logits=from_logits)
     focal = seg.reference_focal_loss(y_true, y_pred, gamma=gamma, from_logits=from_logits)
     return lambda_dice * dice + lambda_focal * focal
@@ -96,6 +97,7 @@ def soft_dilate(x):
 
 def soft_skeleton(x, iters):
     """Shit et al.'s soft skeleton of one image `(*spatial)`, in float64."""
+
     def soft_open(img):
         return soft_dilate(soft_erode(img))
 
@@ -118,8 +120,7 @@ def _probabilities_and_targets(y_true, y_pred, from_logits):
     return p, t
 
 
-def reference_cldice_loss(y_true, y_pred, *, iters=3, smooth=1.0, include_background=True,
-                          from_logits=False):
+def reference_cldice_loss(y_true, y_pred, *, iters=3, smooth=1.0, include_background=True, from_logits=False):
     """MONAI's pooled soft clDice per image: sums over classes and pixels before each ratio."""
     p, t = _probabilities_and_targets(y_true, y_pred, from_logits)
     first = 0 if include_background or p.shape[-1] == 1 else 1
@@ -134,18 +135,25 @@ def reference_cldice_loss(y_true, y_pred, *, iters=3, smooth=1.0, include_backgr
     return np.array(out)
 
 
-def reference_dice_cldice_loss(y_true, y_pred, *, iters=3, alpha=0.5, smooth=1.0,
-                               include_background=True, from_logits=False):
+def reference_dice_cldice_loss(
+    y_true, y_pred, *, iters=3, alpha=0.5, smooth=1.0, include_background=True, from_logits=False
+):
     """MONAI's SoftDiceclDiceLoss per image: Dice per class (smooth 1, averaged), then the mix."""
-    dice = seg.reference_dice_loss(y_true, y_pred, smooth=smooth, from_logits=from_logits,
-                                   include_background=include_background)
-    cl = reference_cldice_loss(y_true, y_pred, iters=iters, smooth=smooth,
-                               include_background=include_background, from_logits=from_logits)
+    dice = seg.reference_dice_loss(
+        y_true, y_pred, smooth=smooth, from_logits=from_logits, include_background=include_background
+    )
+    cl = reference_cldice_loss(
+        y_true,
+        y_pred,
+        iters=iters,
+        smooth=smooth,
+        include_background=include_background,
+        from_logits=from_logits,
+    )
     return (1.0 - alpha) * dice + alpha * cl
 
 
-def reference_unified_focal_loss(y_true, y_pred, *, weight=0.5, delta=0.6, gamma=0.5,
-                                 eps=1e-7):
+def reference_unified_focal_loss(y_true, y_pred, *, weight=0.5, delta=0.6, gamma=0.5, eps=1e-7):
     """Yeung et al.'s asymmetric unified focal loss per image; class 0 the background, K = 1 as
     the two channels `[1 - p, p]`; both terms averaged over the classes."""
     p = np.asarray(y_pred, np.float64)
@@ -162,8 +170,7 @@ def reference_unified_focal_loss(y_true, y_pred, *, weight=0.5, delta=0.6, gamma
     out = []
     for i in range(n):
         ce = -t[i] * np.log(p[i])
-        focal = ((1 - delta) * (1 - p[i][:, 0]) ** gamma * ce[:, 0]
-                 + delta * ce[:, 1:].sum(-1)).mean() / k
+        focal = ((1 - delta) * (1 - p[i][:, 0]) ** gamma * ce[:, 0] + delta * ce[:, 1:].sum(-1)).mean() / k
         terms = []
         for c in range(k):
             tp = np.sum(p[i][:, c] * t[i][:, c])
@@ -175,8 +182,9 @@ def reference_unified_focal_loss(y_true, y_pred, *, weight=0.5, delta=0.6, gamma
     return np.array(out)
 
 
-def reference_wasserstein_dice_loss(y_true, y_pred, *, distance_matrix=None, weighting_mode="default",
-                                    smooth=1e-5, from_logits=False):
+def reference_wasserstein_dice_loss(
+    y_true, y_pred, *, distance_matrix=None, weighting_mode="default", smooth=1e-5, from_logits=False
+):
     """Fidon et al.'s generalized Wasserstein Dice loss per image, integer labels."""
     p = seg.probabilities(y_pred, from_logits)
     n, k = p.shape[0], p.shape[-1]

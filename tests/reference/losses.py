@@ -18,8 +18,9 @@ def _distance(d, distance):
     return d**2 if distance == "mse" else np.abs(d)
 
 
-def reference_sobel_loss(y_true, y_pred, distance="mse", magnitude=False, normalize=False,
-                         mode="reflect", spatial_dims=2):
+def reference_sobel_loss(
+    y_true, y_pred, distance="mse", magnitude=False, normalize=False, mode="reflect", spatial_dims=2
+):
     maps = []
     for y in (y_true, y_pred):
         mag = reference_gradient_magnitude(y, mode, spatial_dims)
@@ -31,8 +32,7 @@ def reference_sobel_loss(y_true, y_pred, distance="mse", magnitude=False, normal
     return _per_sample_mean(_distance(maps[0] - maps[1], distance))
 
 
-def reference_laplacian_loss(y_true, y_pred, distance="mse", diagonals=False, mode="reflect",
-                             spatial_dims=2):
+def reference_laplacian_loss(y_true, y_pred, distance="mse", diagonals=False, mode="reflect", spatial_dims=2):
     d = reference_laplacian(y_true, mode, spatial_dims, diagonals) - reference_laplacian(
         y_pred, mode, spatial_dims, diagonals
     )

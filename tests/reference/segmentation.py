@@ -83,8 +83,17 @@ def _per_sample(values_by_group, n, per_image):
     return np.full((n,), values_by_group[0], np.float64)
 
 
-def _region_loss(y_true, y_pred, per_class_fn, *, ignore_class=None, class_weights=None,
-                 per_image=True, include_background=True, from_logits=False):
+def _region_loss(
+    y_true,
+    y_pred,
+    per_class_fn,
+    *,
+    ignore_class=None,
+    class_weights=None,
+    per_image=True,
+    include_background=True,
+    from_logits=False,
+):
     p_all = probabilities(y_pred, from_logits)
     n, k = p_all.shape[0], p_all.shape[-1]
     t_all, valid_all = flat_labels(y_true, k, ignore_class)
@@ -131,8 +140,7 @@ def reference_tversky_loss(y_true, y_pred, *, alpha=0.5, beta=0.5, smooth=1.0, *
     )
 
 
-def reference_focal_tversky_loss(y_true, y_pred, *, alpha=0.3, beta=0.7, gamma=0.75, smooth=1.0,
-                                 **options):
+def reference_focal_tversky_loss(y_true, y_pred, *, alpha=0.3, beta=0.7, gamma=0.75, smooth=1.0, **options):
     def per_class(p, t):
         miss = 1.0 - _tversky_index(p, t, alpha, beta, smooth)
         return max(miss, 0.0) ** gamma
@@ -140,9 +148,17 @@ def reference_focal_tversky_loss(y_true, y_pred, *, alpha=0.3, beta=0.7, gamma=0
     return _region_loss(y_true, y_pred, per_class, **options)
 
 
-def reference_generalized_dice_loss(y_true, y_pred, *, smooth=1e-5, ignore_class=None,
-                                    class_weights=None, per_image=True, include_background=True,
-                                    from_logits=False):
+def reference_generalized_dice_loss(
+    y_true,
+    y_pred,
+    *,
+    smooth=1e-5,
+    ignore_class=None,
+    class_weights=None,
+    per_image=True,
+    include_background=True,
+    from_logits=False,
+):
     p_all = probabilities(y_pred, from_logits)
     n, k = p_all.shape[0], p_all.shape[-1]
     t_all, valid_all = flat_labels(y_true, k, ignore_class)
@@ -168,8 +184,19 @@ def reference_generalized_dice_loss(y_true, y_pred, *, smooth=1e-5, ignore_class
     return _per_sample(out, n, per_image)
 
 
-def _pixel_loss(y_true, y_pred, gamma, alpha, *, class_weights=None, pixel_weights=None,
-                ignore_class=None, per_image=True, include_background=True, from_logits=False):
+def _pixel_loss(
+    y_true,
+    y_pred,
+    gamma,
+    alpha,
+    *,
+    class_weights=None,
+    pixel_weights=None,
+    ignore_class=None,
+    per_image=True,
+    include_background=True,
+    from_logits=False,
+):
     y_pred = np.asarray(y_pred, np.float64)
     n, k = y_pred.shape[0], y_pred.shape[-1]
     t_all, valid_all = flat_labels(y_true, k, ignore_class)
@@ -179,21 +206,29 @@ def _pixel_loss(y_true, y_pred, gamma, alpha, *, class_weights=None, pixel_weigh
             log_p, log_q = -np.logaddexp(0, -z), -np.logaddexp(0, z)
             p = np.exp(log_p)
         else:
-            log_p = z - np.log(np.sum(np.exp(z - z.max(-1, keepdims=True)), -1, keepdims=True)) \
+            log_p = (
+                z
+                - np.log(np.sum(np.exp(z - z.max(-1, keepdims=True)), -1, keepdims=True))
                 - z.max(-1, keepdims=True)
+            )
             p = np.exp(log_p)
             log_q = None
     else:
         p = y_pred.reshape(n, -1, k)
         log_p, log_q = np.log(np.clip(p, EPS, 1)), np.log(np.clip(1 - p, EPS, 1))
-    pw = np.ones((n, t_all.shape[1])) if pixel_weights is None else \
-        np.asarray(pixel_weights, np.float64).reshape(n, -1)
+    pw = (
+        np.ones((n, t_all.shape[1]))
+        if pixel_weights is None
+        else np.asarray(pixel_weights, np.float64).reshape(n, -1)
+    )
     if k == 1:
         cw = np.ones(2) if class_weights is None else np.asarray(class_weights, np.float64)
         a = np.ones(2) if alpha is None else np.array([1 - alpha, alpha])
         t = t_all[..., 0]
-        term = -(cw[1] * a[1] * t * (1 - p[..., 0]) ** gamma * log_p[..., 0]
-                 + cw[0] * a[0] * (1 - t) * p[..., 0] ** gamma * log_q[..., 0])
+        term = -(
+            cw[1] * a[1] * t * (1 - p[..., 0]) ** gamma * log_p[..., 0]
+            + cw[0] * a[0] * (1 - t) * p[..., 0] ** gamma * log_q[..., 0]
+        )
     else:
         cw = counted_classes(k, ignore_class, include_background, class_weights)
         a = np.ones(k) if alpha is None else np.array([1 - alpha] + [alpha] * (k - 1))
@@ -231,9 +266,17 @@ def lovasz_flat(errors, fg):
     return float(np.dot(errors[order], lovasz_grad(fg[order])))
 
 
-def reference_lovasz_softmax_loss(y_true, y_pred, *, classes="present", ignore_class=None,
-                                  class_weights=None, per_image=True, include_background=True,
-                                  from_logits=False):
+def reference_lovasz_softmax_loss(
+    y_true,
+    y_pred,
+    *,
+    classes="present",
+    ignore_class=None,
+    class_weights=None,
+    per_image=True,
+    include_background=True,
+    from_logits=False,
+):
     p_all = probabilities(y_pred, from_logits)
     n, k = p_all.shape[0], p_all.shape[-1]
     t_all, valid_all = flat_labels(y_true, k, ignore_class)
@@ -253,8 +296,16 @@ def reference_lovasz_softmax_loss(y_true, y_pred, *, classes="present", ignore_c
     return _per_sample(out, n, per_image)
 
 
-def reference_lovasz_hinge_loss(y_true, y_pred, *, ignore_class=None, class_weights=None,
-                                per_image=True, include_background=True, from_logits=True):
+def reference_lovasz_hinge_loss(
+    y_true,
+    y_pred,
+    *,
+    ignore_class=None,
+    class_weights=None,
+    per_image=True,
+    include_background=True,
+    from_logits=True,
+):
     z = np.asarray(y_pred, np.float64)
     if not from_logits:
         q = np.clip(z, EPS, 1 - EPS)
@@ -271,8 +322,9 @@ def reference_lovasz_hinge_loss(y_true, y_pred, *, ignore_class=None, class_weig
         for c in range(k):
             errors = 1.0 - s[:, c] * (2 * t[:, c] - 1)
             order = np.argsort(-errors, kind="stable")
-            losses.append(float(np.dot(np.maximum(errors[order], 0), lovasz_grad(t[order, c])))
-                          if errors.size else 0.0)
+            losses.append(
+                float(np.dot(np.maximum(errors[order], 0), lovasz_grad(t[order, c]))) if errors.size else 0.0
+            )
         out.append(_weighted_mean(np.array(losses), counted))
     return _per_sample(out, n, per_image)
 
@@ -285,10 +337,18 @@ def keras_same_average(x, size):
     return total / count
 
 
-def reference_boundary_weighted_bce_dice_loss(y_true, y_pred, *, pool_size=11, smooth=1.0,
-                                              ignore_class=None, class_weights=None,
-                                              per_image=True, include_background=True,
-                                              from_logits=False):
+def reference_boundary_weighted_bce_dice_loss(
+    y_true,
+    y_pred,
+    *,
+    pool_size=11,
+    smooth=1.0,
+    ignore_class=None,
+    class_weights=None,
+    per_image=True,
+    include_background=True,
+    from_logits=False,
+):
     p = probabilities(y_pred, from_logits)
     n, k = p.shape[0], p.shape[-1]
     spatial = p.shape[1:-1]
@@ -302,8 +362,10 @@ def reference_boundary_weighted_bce_dice_loss(y_true, y_pred, *, pool_size=11, s
     p = p.reshape(n, -1, k)
     if k == 1:
         q = p[..., 0]
-        bce = -(t_flat[..., 0] * np.log(np.clip(q, EPS, 1))
-                + (1 - t_flat[..., 0]) * np.log(np.clip(1 - q, EPS, 1)))
+        bce = -(
+            t_flat[..., 0] * np.log(np.clip(q, EPS, 1))
+            + (1 - t_flat[..., 0]) * np.log(np.clip(1 - q, EPS, 1))
+        )
     else:
         bce = -np.sum(t_flat * np.log(np.clip(p, EPS, 1)), -1)
     counted = counted_classes(k, ignore_class, include_background, class_weights)
@@ -318,7 +380,8 @@ def reference_boundary_weighted_bce_dice_loss(y_true, y_pred, *, pool_size=11, s
         weighted_bce = np.sum(w * b) / max(np.sum(w), EPS)
         w2 = (w * w)[:, None]
         dice = (2 * np.sum(w2 * tt * pp, 0) + smooth) / np.maximum(
-            np.sum(w2 * tt, 0) + np.sum(w2 * pp, 0) + smooth, EPS)
+            np.sum(w2 * tt, 0) + np.sum(w2 * pp, 0) + smooth, EPS
+        )
         out.append(weighted_bce + _weighted_mean(1 - dice, counted))
     return _per_sample(out, n, per_image)
 

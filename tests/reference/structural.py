@@ -47,12 +47,15 @@ def _channels(a):
     return [a[..., c] for c in range(a.shape[-1])]
 
 
-def reference_ssim(y_true, y_pred, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03,
-                   spatial_dims=2):
+def reference_ssim(
+    y_true, y_pred, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03, spatial_dims=2
+):
     out = []
     for t, p in zip(np.asarray(y_true, np.float64), np.asarray(y_pred, np.float64)):
-        maps = [np.mean(np.prod(_maps(tc, pc, max_val, filter_size, filter_sigma, k1, k2), axis=0))
-                for tc, pc in zip(_channels(t), _channels(p))]
+        maps = [
+            np.mean(np.prod(_maps(tc, pc, max_val, filter_size, filter_sigma, k1, k2), axis=0))
+            for tc, pc in zip(_channels(t), _channels(p))
+        ]
         out.append(np.mean(maps))
     return np.array(out)
 
@@ -70,8 +73,17 @@ def _halve(image):
     return image
 
 
-def reference_ms_ssim(y_true, y_pred, max_val=1.0, power_factors=POWER_FACTORS, filter_size=11,
-                      filter_sigma=1.5, k1=0.01, k2=0.03, spatial_dims=2):
+def reference_ms_ssim(
+    y_true,
+    y_pred,
+    max_val=1.0,
+    power_factors=POWER_FACTORS,
+    filter_size=11,
+    filter_sigma=1.5,
+    k1=0.01,
+    k2=0.03,
+    spatial_dims=2,
+):
     out = []
     for t, p in zip(np.asarray(y_true, np.float64), np.asarray(y_pred, np.float64)):
         per_channel = []
@@ -101,17 +113,27 @@ def reference_charbonnier(y_true, y_pred, epsilon=1e-3):
 
 def reference_total_variation(y_pred, spatial_dims=2):
     y = np.asarray(y_pred, np.float64)
-    return sum(np.abs(np.diff(y, axis=a)).reshape(y.shape[0], -1).sum(axis=1)
-               for a in range(1, spatial_dims + 1))
+    return sum(
+        np.abs(np.diff(y, axis=a)).reshape(y.shape[0], -1).sum(axis=1) for a in range(1, spatial_dims + 1)
+    )
 
 
-def reference_ms_ssim_l1(y_true, y_pred, alpha=0.84, max_val=1.0, power_factors=POWER_FACTORS,
-                         filter_size=11, filter_sigma=1.5, spatial_dims=2):
+def reference_ms_ssim_l1(
+    y_true,
+    y_pred,
+    alpha=0.84,
+    max_val=1.0,
+    power_factors=POWER_FACTORS,
+    filter_size=11,
+    filter_sigma=1.5,
+    spatial_dims=2,
+):
     scales = len(power_factors)
     size = (filter_size - 1) * 2 ** (scales - 1) + 1
     window = gaussian_window(size, filter_sigma * 2 ** (scales - 1))
     d = np.abs(np.asarray(y_true, np.float64) - np.asarray(y_pred, np.float64))
     l1 = np.array([np.mean([np.mean(_valid_filter(c, window)) for c in _channels(img)]) for img in d])
-    ms = reference_ms_ssim(y_true, y_pred, max_val, power_factors, filter_size, filter_sigma,
-                           spatial_dims=spatial_dims)
+    ms = reference_ms_ssim(
+        y_true, y_pred, max_val, power_factors, filter_size, filter_sigma, spatial_dims=spatial_dims
+    )
     return alpha * (1.0 - ms) + (1.0 - alpha) * l1 / max_val

@@ -44,9 +44,15 @@ from tests.contract.cases import ALL_CASES  # noqa: E402
 # MirroredStrategy each replica sees its half of the batch, so the value differs from one
 # device's, as documented; under JAX's DataParallel the program is the global one.
 _DICE = next(c for c in ALL_CASES if c.name == "dice_softmax_integer_labels")
-CASES = [*ALL_CASES, dataclasses.replace(
-    _DICE, name="dice_batch_statistics", batch_coupled=True,
-    make=lambda **layout: DiceLoss(per_image=False, **layout))]
+CASES = [
+    *ALL_CASES,
+    dataclasses.replace(
+        _DICE,
+        name="dice_batch_statistics",
+        batch_coupled=True,
+        make=lambda **layout: DiceLoss(per_image=False, **layout),
+    ),
+]
 
 _STRATEGY = []
 
@@ -85,8 +91,7 @@ def _family_metric(case, y):
         return PSNR(max_val=1.0, name="family")
     if np.ndim(y) == 4 and np.shape(y)[-1] not in (1, case.channels):
         return None
-    return IoU(max(case.channels, 2), average="mean", from_logits=case.prediction == "logits",
-               name="family")
+    return IoU(max(case.channels, 2), average="mean", from_logits=case.prediction == "logits", name="family")
 
 
 def _train(case, devices, initial, x, y):
@@ -95,9 +100,13 @@ def _train(case, devices, initial, x, y):
         model = _model(case)
         if initial is not None:
             model.set_weights(initial)
-        model.compile(optimizer=keras.optimizers.SGD(0.05), loss=case.make(),
-                      metrics=[m for m in (LossTerm(case.make(), name="term"),
-                                           _family_metric(case, y)) if m is not None])
+        model.compile(
+            optimizer=keras.optimizers.SGD(0.05),
+            loss=case.make(),
+            metrics=[
+                m for m in (LossTerm(case.make(), name="term"), _family_metric(case, y)) if m is not None
+            ],
+        )
     start = [np.array(w) for w in model.get_weights()]
     history = model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
     losses = [float(v) for v in history.history["loss"]]

@@ -62,8 +62,7 @@ def _shape(case, dims, batch, extra):
 def test_values_and_gradients_are_finite_and_within_bounds(case):
     dims_options = [d for d in ("2d", "3d") if d in case.dims] or ["2d"]
 
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
     @given(
         batch=st.sampled_from([1, 3]),  # few distinct shapes: each costs a compile on jax
         extra=st.sampled_from([0, 3]),
@@ -89,14 +88,23 @@ def test_values_and_gradients_are_finite_and_within_bounds(case):
 # One case per family at 2048x2048 (4M pixels per channel), on one backend: the large-size
 # counterpart of the examples above. Values against float64 at these sizes, on every backend,
 # are in tests/reliability/test_large_sizes.py.
-LARGE_CASES = [c for c in ALL_CASES if c.name in (
-    "sobel_mse", "ssim_default_window", "dice_softmax_integer_labels", "focal_binary_gamma3",
-)]
+LARGE_CASES = [
+    c
+    for c in ALL_CASES
+    if c.name
+    in (
+        "sobel_mse",
+        "ssim_default_window",
+        "dice_softmax_integer_labels",
+        "focal_binary_gamma3",
+    )
+]
 
 
 @pytest.mark.large
-@pytest.mark.skipif(keras.backend.backend() != "torch",
-                    reason="CI-sized on one backend (torch: no compile step at this size)")
+@pytest.mark.skipif(
+    keras.backend.backend() != "torch", reason="CI-sized on one backend (torch: no compile step at this size)"
+)
 @pytest.mark.parametrize("case", LARGE_CASES, ids=[c.name for c in LARGE_CASES])
 def test_values_and_gradients_at_2048_are_finite_and_within_bounds(case):
     rng = np.random.default_rng(2048)

@@ -47,8 +47,7 @@ def _runs(fn, xla):
 
 def _check(fn, expected, *args, xla=True):
     for run in _runs(fn, xla):
-        np.testing.assert_allclose(to_numpy(run(*args)), np.asarray(expected, np.float64),
-                                   rtol=RTOL, atol=0)
+        np.testing.assert_allclose(to_numpy(run(*args)), np.asarray(expected, np.float64), rtol=RTOL, atol=0)
 
 
 @pytest.fixture(scope="module", params=list(SHAPES), ids=list(SHAPES))
@@ -74,39 +73,47 @@ def binary(request):
 def test_ssim_means(images):
     y_true, y_pred = images
     if y_true.ndim == 5:
-        pytest.skip("3D SSIM reduces with the per-sample mean PSNR's 256^3 case checks; its 3D "
-                    "filtering at 256^3 takes 20 s on a CPU")
+        pytest.skip(
+            "3D SSIM reduces with the per-sample mean PSNR's 256^3 case checks; its 3D "
+            "filtering at 256^3 takes 20 s on a CPU"
+        )
     # With one scale MS-SSIM is the SSIM: its per-channel means, then the mean over channels.
     # XLA's CPU convolutions take 12 s here; the reduction is the mean_over checked under XLA below.
-    _check(lambda a, b: il.ms_ssim(a, b, power_factors=(1.0,)), reference_ssim(y_true, y_pred),
-           y_true, y_pred, xla=False)
+    _check(
+        lambda a, b: il.ms_ssim(a, b, power_factors=(1.0,)),
+        reference_ssim(y_true, y_pred),
+        y_true,
+        y_pred,
+        xla=False,
+    )
 
 
 def test_psnr_and_pixel_means(images):
     y_true, y_pred = images
     _check(lambda a, b: il.psnr(a, b), reference_psnr(y_true, y_pred), y_true, y_pred)
-    _check(lambda a, b: il.charbonnier_loss(a, b), reference_charbonnier(y_true, y_pred),
-           y_true, y_pred)
+    _check(lambda a, b: il.charbonnier_loss(a, b), reference_charbonnier(y_true, y_pred), y_true, y_pred)
 
 
 def test_edge_loss_mean(images):
     y_true, y_pred = images
     if y_true.ndim == 5:
         pytest.skip("the 3D Laplacian loss reduces with the same per-sample mean as the 2D one")
-    _check(lambda a, b: il.laplacian_loss(a, b), reference_laplacian_loss(y_true, y_pred),
-           y_true, y_pred)
+    _check(lambda a, b: il.laplacian_loss(a, b), reference_laplacian_loss(y_true, y_pred), y_true, y_pred)
 
 
 def test_soft_counts_of_the_region_losses(binary):
     labels, p = binary
     per_image = labels.ndim == 5  # the batch statistic in 2D, per image in 3D
-    _check(lambda a, b: il.dice_loss(a, b, per_image=per_image),
-           reference_dice_loss(labels, p, per_image=per_image), labels, p)
+    _check(
+        lambda a, b: il.dice_loss(a, b, per_image=per_image),
+        reference_dice_loss(labels, p, per_image=per_image),
+        labels,
+        p,
+    )
 
 
 def test_cross_entropy_mean(binary):
     labels, p = binary
     if labels.ndim == 5:
         pytest.skip("the pixel losses reduce with the same sum_over as the region losses' 3D case")
-    _check(lambda a, b: il.cross_entropy_loss(a, b), reference_cross_entropy_loss(labels, p),
-           labels, p)
+    _check(lambda a, b: il.cross_entropy_loss(a, b), reference_cross_entropy_loss(labels, p), labels, p)

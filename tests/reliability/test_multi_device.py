@@ -31,11 +31,15 @@ def test_two_devices_match_one_device_for_every_loss():
     env = {k: v for k, v in os.environ.items() if k not in ("XLA_FLAGS", "KERAS_BACKEND")}
     run = subprocess.run(
         [sys.executable, "-m", "tests.reliability.multi_device_worker", BACKEND],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     lines = [line for line in run.stdout.splitlines() if line.startswith("RESULT ")]
     assert run.returncode == 0 and lines, run.stderr[-4000:]
-    report = json.loads(lines[-1][len("RESULT "):])
+    report = json.loads(lines[-1][len("RESULT ") :])
     assert report["devices"] == 2
     failures = {}
     for name, gaps in report["cases"].items():

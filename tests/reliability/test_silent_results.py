@@ -26,8 +26,11 @@ def _jit(fn):
     return jax.jit(fn)
 
 
-@pytest.mark.skipif(BACKEND == "torch", reason="torch's fit runs eagerly here: the labels are "
-                    "concrete and raise (tests/reliability/bad_inputs.py)")
+@pytest.mark.skipif(
+    BACKEND == "torch",
+    reason="torch's fit runs eagerly here: the labels are "
+    "concrete and raise (tests/reliability/bad_inputs.py)",
+)
 @pytest.mark.parametrize("loss", ["dice_loss", "cross_entropy_loss", "lovasz_softmax_loss"])
 def test_out_of_range_labels_under_jit_make_that_sample_nan(loss):
     fn = getattr(il, loss)
@@ -59,8 +62,12 @@ def test_gradient_difference_loss_scores_an_axis_of_size_1_as_0(rng, shape):
     # the float64 reference along the one axis that has differences (the other adds nothing)
     axis = 2 if shape[1] == 1 else 1
     gap = np.abs(np.abs(np.diff(y_true, axis=axis)) - np.abs(np.diff(y_pred, axis=axis)))
-    np.testing.assert_allclose(to_numpy(il.gradient_difference_loss(y_true, y_pred)),
-                               gap.reshape(shape[0], -1).mean(axis=1), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        to_numpy(il.gradient_difference_loss(y_true, y_pred)),
+        gap.reshape(shape[0], -1).mean(axis=1),
+        rtol=1e-5,
+        atol=1e-6,
+    )
     assert np.all(np.isfinite(gradient(lambda v: il.gradient_difference_loss(y_true, v), y_pred)))
 
 
@@ -109,11 +116,15 @@ def test_charbonnier_gradient_is_finite_for_a_tiny_epsilon(rng):
     assert keras.backend.backend() == BACKEND
 
 
-@pytest.mark.parametrize("call", [
-    lambda x: il.SSIMLoss()(x, x),
-    lambda x: il.sobel(x[:, :, :1], mode="mirror"),
-    lambda x: il.gradient_difference_loss(x[:, :, :0], x[:, :, :0]),
-], ids=["ssim_too_small", "sobel_too_small", "gradient_difference_empty"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x: il.SSIMLoss()(x, x),
+        lambda x: il.sobel(x[:, :, :1], mode="mirror"),
+        lambda x: il.gradient_difference_loss(x[:, :, :0], x[:, :, :0]),
+    ],
+    ids=["ssim_too_small", "sobel_too_small", "gradient_difference_empty"],
+)
 def test_rank_5_shape_errors_name_the_3d_layout_and_spatial_dims_2(call):
     x = np.zeros((2, 4, 16, 16, 1), np.float32)  # ConvLSTM outputs: 4 frames of 16x16
     with pytest.raises(ValueError, match=r"read as 3D volumes \(B, D, H, W, C\).*pass spatial_dims=2"):
@@ -123,9 +134,11 @@ def test_rank_5_shape_errors_name_the_3d_layout_and_spatial_dims_2(call):
 
 def test_one_threshold_rule_for_every_segmentation_metric():
     """`p >= threshold` with a threshold in [0, 1], for IoU, Dice and ThresholdedMeanIoU."""
-    for make in (lambda: il.metrics.IoU(2, threshold=1.5),
-                 lambda: il.metrics.Dice(2, threshold=1.5),
-                 lambda: il.metrics.ThresholdedMeanIoU(thresholds=[1.5])):
+    for make in (
+        lambda: il.metrics.IoU(2, threshold=1.5),
+        lambda: il.metrics.Dice(2, threshold=1.5),
+        lambda: il.metrics.ThresholdedMeanIoU(thresholds=[1.5]),
+    ):
         with pytest.raises(ValueError, match="threshold"):
             make()
     y_true = np.array([1.0, 0.0, 1.0, 0.0]).reshape(1, 1, 4, 1)
@@ -147,5 +160,8 @@ def test_binary_class_weights_have_two_entries_in_every_loss(rng):
             fn(labels, p, class_weights=[2.0])
         assert np.all(np.isfinite(to_numpy(fn(labels, p, class_weights=[1.0, 2.0]))))
     # the region losses score the foreground alone: a positive weight leaves them unchanged
-    np.testing.assert_allclose(to_numpy(il.dice_loss(labels, p, class_weights=[1.0, 2.0])),
-                               to_numpy(il.dice_loss(labels, p)), rtol=1e-6)
+    np.testing.assert_allclose(
+        to_numpy(il.dice_loss(labels, p, class_weights=[1.0, 2.0])),
+        to_numpy(il.dice_loss(labels, p)),
+        rtol=1e-6,
+    )

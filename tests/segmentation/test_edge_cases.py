@@ -10,10 +10,14 @@ from tests.conftest import BACKEND, assert_close, gradient, to_numpy
 from tests.reference import segmentation as ref
 
 VOID = 255
-REGION = [il.dice_loss, il.jaccard_loss, il.tversky_loss, il.focal_tversky_loss,
-          il.generalized_dice_loss]
-ALL = REGION + [il.cross_entropy_loss, il.focal_loss, il.lovasz_softmax_loss,
-                il.lovasz_hinge_loss, il.boundary_weighted_bce_dice_loss]
+REGION = [il.dice_loss, il.jaccard_loss, il.tversky_loss, il.focal_tversky_loss, il.generalized_dice_loss]
+ALL = REGION + [
+    il.cross_entropy_loss,
+    il.focal_loss,
+    il.lovasz_softmax_loss,
+    il.lovasz_hinge_loss,
+    il.boundary_weighted_bce_dice_loss,
+]
 IDS = [f.__name__ for f in ALL]
 
 
@@ -76,12 +80,13 @@ def test_lovasz_softmax_single_class_present(rng):
     y_true = np.ones((2, 6, 6, 1))
     y_pred = ref.probabilities(rng.normal(size=(2, 6, 6, 3)), from_logits=True)
     for classes in ("present", "all"):
-        assert_close(il.lovasz_softmax_loss(y_true, y_pred, classes=classes),
-                     ref.reference_lovasz_softmax_loss(y_true, y_pred, classes=classes))
+        assert_close(
+            il.lovasz_softmax_loss(y_true, y_pred, classes=classes),
+            ref.reference_lovasz_softmax_loss(y_true, y_pred, classes=classes),
+        )
     # only class 1 counts with "present": the value is class 1's Lovasz loss alone
     errors = np.abs(1.0 - y_pred[0, ..., 1]).ravel()
-    assert_close(il.lovasz_softmax_loss(y_true, y_pred)[0],
-                 ref.lovasz_flat(errors, np.ones_like(errors)))
+    assert_close(il.lovasz_softmax_loss(y_true, y_pred)[0], ref.lovasz_flat(errors, np.ones_like(errors)))
 
 
 def test_lovasz_by_hand():
@@ -106,8 +111,14 @@ def test_forgive_false_negatives_value_and_gradient(inner, from_logits, rng):
     y_pred = z if from_logits else ref.probabilities(z, from_logits=True)
     loss = il.ForgiveFalseNegatives(inner(from_logits=from_logits), classes=(0,))
     value = to_numpy(loss.call(y_true, y_pred))
-    assert_close(value, to_numpy(inner(from_logits=from_logits).call(
-        y_true, ref.reference_forgiven(y_true, y_pred, from_logits=from_logits))))
+    assert_close(
+        value,
+        to_numpy(
+            inner(from_logits=from_logits).call(
+                y_true, ref.reference_forgiven(y_true, y_pred, from_logits=from_logits)
+            )
+        ),
+    )
     # a miss of class 0 (class 2 predicted at a class-0 pixel) changes nothing
     miss = y_pred.copy()
     miss[:, 0, 0] = [-5.0, -5.0, 5.0] if from_logits else [0.0, 0.0, 1.0]
@@ -122,8 +133,7 @@ def test_forgive_false_negatives_value_and_gradient(inner, from_logits, rng):
 
 
 def test_forgive_false_negatives_serializes_the_inner_loss(rng):
-    loss = il.ForgiveFalseNegatives(il.TverskyLoss(alpha=0.2, beta=0.8, ignore_class=VOID),
-                                    classes=[0, 2])
+    loss = il.ForgiveFalseNegatives(il.TverskyLoss(alpha=0.2, beta=0.8, ignore_class=VOID), classes=[0, 2])
     restored = keras.losses.deserialize(keras.losses.serialize(loss))
     assert type(restored.loss) is il.TverskyLoss
     assert restored.get_config() == loss.get_config()
@@ -180,9 +190,19 @@ def test_out_of_range_labels_under_jit_make_the_sample_nan():
         (lambda: il.BoundaryWeightedBCEDiceLoss(pool_size=4), ValueError, "pool_size"),
         (lambda: il.ForgiveFalseNegatives(il.DiceLoss(), classes=[-1]), ValueError, "classes"),
     ],
-    ids=["smooth_negative", "smooth_string", "class_weights_length", "ignore_string",
-         "per_image_string", "alpha_negative", "focal_alpha", "gamma", "lovasz_classes",
-         "pool_size_even", "forgive_classes"],
+    ids=[
+        "smooth_negative",
+        "smooth_string",
+        "class_weights_length",
+        "ignore_string",
+        "per_image_string",
+        "alpha_negative",
+        "focal_alpha",
+        "gamma",
+        "lovasz_classes",
+        "pool_size_even",
+        "forgive_classes",
+    ],
 )
 def test_bad_options_raise_named_errors(make, error, match, rng):
     y_true = rng.integers(0, 3, (1, 6, 6, 1)).astype(np.float64)
@@ -206,7 +226,11 @@ def test_softmax_fast_path_equals_keras_softmax(log, rng):
     z = rng.normal(0.0, 3.0, (2, 5, 7, 4)).astype(np.float32)
     weights = ops.convert_to_tensor(rng.normal(size=z.shape).astype(np.float32))
     expected = ops.log_softmax if log else ops.softmax
-    assert_close(ops.convert_to_numpy(softmax_last(ops.convert_to_tensor(z), log=log)),
-                 ops.convert_to_numpy(expected(ops.convert_to_tensor(z), axis=-1)))
-    assert_close(gradient(lambda v: softmax_last(v, log=log) * weights, z),
-                 gradient(lambda v: expected(v, axis=-1) * weights, z))
+    assert_close(
+        ops.convert_to_numpy(softmax_last(ops.convert_to_tensor(z), log=log)),
+        ops.convert_to_numpy(expected(ops.convert_to_tensor(z), axis=-1)),
+    )
+    assert_close(
+        gradient(lambda v: softmax_last(v, log=log) * weights, z),
+        gradient(lambda v: expected(v, axis=-1) * weights, z),
+    )

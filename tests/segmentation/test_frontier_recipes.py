@@ -30,8 +30,14 @@ def binary(rng):
 def test_mcc_matches_monai(multiclass, batch):
     losses = pytest.importorskip("monai.losses")
     labels, logits = multiclass
-    monai = losses.MCCLoss(softmax=True, to_onehot_y=True, reduction="none", batch=batch)(
-        _torch(logits), _torch(labels)).numpy().reshape(-1, 3).mean(-1)
+    monai = (
+        losses.MCCLoss(softmax=True, to_onehot_y=True, reduction="none", batch=batch)(
+            _torch(logits), _torch(labels)
+        )
+        .numpy()
+        .reshape(-1, 3)
+        .mean(-1)
+    )
     ours = il.mcc_loss(labels, logits, from_logits=True, per_image=not batch)
     assert_close(ours, np.broadcast_to(monai, (2,)))
 
@@ -52,22 +58,21 @@ def test_top_k_cross_entropy_matches_float64_reference_with_void(multiclass):
     expected = ref.reference_top_k_loss(labels, logits, k=10, from_logits=True, ignore_class=255)
     assert_close(ours, expected)
     full = il.top_k_cross_entropy_loss(labels, logits, k=100, from_logits=True, ignore_class=255)
-    assert_close(full, to_numpy(il.cross_entropy_loss(labels, logits, from_logits=True,
-                                                      ignore_class=255)))
+    assert_close(full, to_numpy(il.cross_entropy_loss(labels, logits, from_logits=True, ignore_class=255)))
 
 
 def test_top_k_per_image_false_ranks_the_batch(multiclass):
     labels, logits = multiclass
     term, _ = ref.reference_pixel_terms(labels, logits, from_logits=True)
     top = np.sort(term.ravel())[::-1][: int(term.size * 0.25)].mean()
-    assert_close(il.top_k_cross_entropy_loss(labels, logits, k=25, from_logits=True,
-                                             per_image=False), [top, top])
+    assert_close(
+        il.top_k_cross_entropy_loss(labels, logits, k=25, from_logits=True, per_image=False), [top, top]
+    )
 
 
 def test_top_k_gradient_reaches_only_the_selected_pixels(multiclass):
     labels, logits = multiclass
-    grad = gradient(lambda z: il.top_k_cross_entropy_loss(labels[:1], z, k=10, from_logits=True),
-                    logits[:1])
+    grad = gradient(lambda z: il.top_k_cross_entropy_loss(labels[:1], z, k=10, from_logits=True), logits[:1])
     assert np.count_nonzero(np.abs(grad).sum(-1)) == 6  # floor(64 * 10 / 100) pixels
 
 
@@ -76,26 +81,34 @@ def test_label_smoothing_matches_keras_cross_entropy_and_categorical_focal(multi
     labels, logits = multiclass
     onehot = np.eye(3)[labels[..., 0].astype(int)].astype("float32")
     z = logits.astype("float32")
-    cce = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=smoothing,
-                                               reduction=None)(onehot, z)
-    assert_close(il.cross_entropy_loss(labels, logits, from_logits=True,
-                                       label_smoothing=smoothing),
-                 to_numpy(cce).mean(axis=(1, 2)), rtol=2e-5)
-    cfc = keras.losses.CategoricalFocalCrossentropy(alpha=1.0, gamma=2.0, from_logits=True,
-                                                    label_smoothing=smoothing, reduction=None)
-    assert_close(il.focal_loss(labels, logits, from_logits=True, label_smoothing=smoothing),
-                 to_numpy(cfc(onehot, z)).mean(axis=(1, 2)), rtol=2e-5)
+    cce = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=smoothing, reduction=None)(
+        onehot, z
+    )
+    assert_close(
+        il.cross_entropy_loss(labels, logits, from_logits=True, label_smoothing=smoothing),
+        to_numpy(cce).mean(axis=(1, 2)),
+        rtol=2e-5,
+    )
+    cfc = keras.losses.CategoricalFocalCrossentropy(
+        alpha=1.0, gamma=2.0, from_logits=True, label_smoothing=smoothing, reduction=None
+    )
+    assert_close(
+        il.focal_loss(labels, logits, from_logits=True, label_smoothing=smoothing),
+        to_numpy(cfc(onehot, z)).mean(axis=(1, 2)),
+        rtol=2e-5,
+    )
 
 
 def test_binary_label_smoothing_matches_keras_bce_and_float64_focal(binary):
     labels, logits = binary
     bce = keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.2, reduction=None)
-    assert_close(il.cross_entropy_loss(labels, logits, from_logits=True, label_smoothing=0.2),
-                 to_numpy(bce(labels.astype("float32"), logits.astype("float32"))).mean((1, 2)),
-                 rtol=2e-5)
+    assert_close(
+        il.cross_entropy_loss(labels, logits, from_logits=True, label_smoothing=0.2),
+        to_numpy(bce(labels.astype("float32"), logits.astype("float32"))).mean((1, 2)),
+        rtol=2e-5,
+    )
     # the focal factors keep the hard-label form (p_t not recomputed from smoothed labels)
-    expected = ref.reference_smoothed_loss(labels, logits, gamma=2.0, label_smoothing=0.2,
-                                           from_logits=True)
+    expected = ref.reference_smoothed_loss(labels, logits, gamma=2.0, label_smoothing=0.2, from_logits=True)
     assert_close(il.focal_loss(labels, logits, from_logits=True, label_smoothing=0.2), expected)
 
 
@@ -112,14 +125,33 @@ def test_dice_ce_defaults_match_monai_per_image(multiclass, binary):
     ours = to_numpy(il.dice_ce_loss(labels, logits, from_logits=True))
     for i in range(2):
         monai = losses.DiceCELoss(softmax=True, to_onehot_y=True)(
-            _torch(logits[i:i + 1]), _torch(labels[i:i + 1])).item()
+            _torch(logits[i : i + 1]), _torch(labels[i : i + 1])
+        ).item()
         assert_close(ours[i], monai)
-    monai = losses.DiceCELoss(softmax=True, to_onehot_y=True, lambda_dice=0.3, lambda_ce=0.7,
-                              label_smoothing=0.1, include_background=False)(
-        _torch(logits), _torch(labels)).item()
-    assert_close(np.mean(to_numpy(il.dice_ce_loss(
-        labels, logits, from_logits=True, lambda_dice=0.3, lambda_ce=0.7, label_smoothing=0.1,
-        include_background=False))), monai)
+    monai = losses.DiceCELoss(
+        softmax=True,
+        to_onehot_y=True,
+        lambda_dice=0.3,
+        lambda_ce=0.7,
+        label_smoothing=0.1,
+        include_background=False,
+    )(_torch(logits), _torch(labels)).item()
+    assert_close(
+        np.mean(
+            to_numpy(
+                il.dice_ce_loss(
+                    labels,
+                    logits,
+                    from_logits=True,
+                    lambda_dice=0.3,
+                    lambda_ce=0.7,
+                    label_smoothing=0.1,
+                    include_background=False,
+                )
+            )
+        ),
+        monai,
+    )
     labels, logits = binary
     monai = losses.DiceCELoss(sigmoid=True)(_torch(logits), _torch(labels)).item()
     assert_close(np.mean(to_numpy(il.dice_ce_loss(labels, logits, from_logits=True))), monai)

@@ -25,6 +25,7 @@ def _torch(x):
 @pytest.fixture
 def soft(rng):
     """Soft targets (rows of a softmax) and probabilities, 3 classes, 2x8x8."""
+
     def softmax(z):
         e = np.exp(z - z.max(-1, keepdims=True))
         return e / e.sum(-1, keepdims=True)
@@ -42,8 +43,9 @@ def test_dice_jaccard_tversky_generalized_match_monai_soft_label(soft):
     jac = losses.DiceLoss(jaccard=True, smooth_nr=0.1, smooth_dr=0.1, **common)(pt, tt).numpy()
     assert_close(il.jaccard_loss(t, p, smooth=0.05, soft_label=True), jac.reshape(2, -1).mean(1))
     tv = losses.TverskyLoss(alpha=0.3, beta=0.7, **common)(pt, tt).numpy()
-    assert_close(il.tversky_loss(t, p, alpha=0.3, beta=0.7, smooth=1e-5, soft_label=True),
-                 tv.reshape(2, -1).mean(1))
+    assert_close(
+        il.tversky_loss(t, p, alpha=0.3, beta=0.7, smooth=1e-5, soft_label=True), tv.reshape(2, -1).mean(1)
+    )
     gd = losses.GeneralizedDiceLoss(**common)(pt, tt).numpy()
     assert_close(il.generalized_dice_loss(t, p, soft_label=True), gd.reshape(-1), rtol=1e-4)
 
@@ -88,5 +90,6 @@ def test_soft_label_with_void_pixels_ignores_them(rng):
     labels[0, 4:] = 255
     logits = rng.normal(0, 2.0, (1, 8, 8, 3))
     kept = il.dice_loss(labels[:, :4], logits[:, :4], from_logits=True, soft_label=True)
-    assert_close(il.dice_loss(labels, logits, from_logits=True, soft_label=True, ignore_class=255),
-                 to_numpy(kept))
+    assert_close(
+        il.dice_loss(labels, logits, from_logits=True, soft_label=True, ignore_class=255), to_numpy(kept)
+    )

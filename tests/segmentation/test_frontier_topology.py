@@ -26,13 +26,15 @@ def test_cldice_and_dice_cldice_match_monai_per_image(shape, include_background,
     logits = rng.normal(0, 2.0, shape + (3,))
     options = dict(softmax=True, to_onehot_y=True, include_background=include_background)
     monai = losses.SoftclDiceLoss(reduction="none", **options)(_torch(logits), _torch(labels))
-    ours = il.soft_cldice_loss(labels, logits, from_logits=True,
-                               include_background=include_background)
+    ours = il.soft_cldice_loss(labels, logits, from_logits=True, include_background=include_background)
     assert_close(ours, monai.numpy())
-    monai = [losses.SoftDiceclDiceLoss(**options)(_torch(logits[i:i + 1]),
-                                                  _torch(labels[i:i + 1])).item() for i in range(2)]
-    assert_close(il.dice_cldice_loss(labels, logits, from_logits=True,
-                                     include_background=include_background), monai)
+    monai = [
+        losses.SoftDiceclDiceLoss(**options)(_torch(logits[i : i + 1]), _torch(labels[i : i + 1])).item()
+        for i in range(2)
+    ]
+    assert_close(
+        il.dice_cldice_loss(labels, logits, from_logits=True, include_background=include_background), monai
+    )
 
 
 def test_cldice_binary_matches_monai_and_float64_skeleton(rng):
@@ -40,7 +42,8 @@ def test_cldice_binary_matches_monai_and_float64_skeleton(rng):
     labels = (rng.random((2, 12, 12, 1)) < 0.4).astype(np.float64)
     logits = rng.normal(0, 2.0, (2, 12, 12, 1))
     monai = losses.SoftclDiceLoss(sigmoid=True, iter_=2, reduction="none")(
-        _torch(logits), _torch(labels)).numpy()
+        _torch(logits), _torch(labels)
+    ).numpy()
     ours = il.soft_cldice_loss(labels, logits, iters=2, from_logits=True)
     assert_close(ours, monai)
     assert_close(ours, ref.reference_cldice_loss(labels, logits, iters=2, from_logits=True))
@@ -61,8 +64,12 @@ def test_unified_focal_matches_monai_binary(delta, rng):
     losses = pytest.importorskip("monai.losses")
     labels = (rng.random((2, 8, 8, 1)) < 0.3).astype(np.float64)
     probs = rng.uniform(0.01, 0.99, (2, 8, 8, 1))
-    monai = [losses.AsymmetricUnifiedFocalLoss(delta=delta)(
-        _torch(probs[i:i + 1]), _torch(labels[i:i + 1])).item() for i in range(2)]
+    monai = [
+        losses.AsymmetricUnifiedFocalLoss(delta=delta)(
+            _torch(probs[i : i + 1]), _torch(labels[i : i + 1])
+        ).item()
+        for i in range(2)
+    ]
     assert_close(il.asymmetric_unified_focal_loss(labels, probs, delta=delta), monai)
     two = np.concatenate([1 - probs, probs], -1)  # the K = 2 form is the same loss
     assert_close(il.asymmetric_unified_focal_loss(labels, two, delta=delta), monai)
@@ -81,11 +88,12 @@ def test_wasserstein_dice_matches_monai(mode, rng):
     labels = rng.integers(0, 3, (2, 8, 8, 1)).astype(np.float64)
     logits = rng.normal(0, 2.0, (2, 8, 8, 3))
     matrix = [[0.0, 2.0, 2.0], [2.0, 0.0, 1.0], [2.0, 1.0, 0.0]]
-    monai = losses.GeneralizedWassersteinDiceLoss(dist_matrix=np.array(matrix), reduction="none",
-                                                  weighting_mode=mode)(
-        _torch(logits), _torch(labels)).numpy()
-    ours = il.generalized_wasserstein_dice_loss(labels, logits, distance_matrix=matrix,
-                                                weighting_mode=mode, from_logits=True)
+    monai = losses.GeneralizedWassersteinDiceLoss(
+        dist_matrix=np.array(matrix), reduction="none", weighting_mode=mode
+    )(_torch(logits), _torch(labels)).numpy()
+    ours = il.generalized_wasserstein_dice_loss(
+        labels, logits, distance_matrix=matrix, weighting_mode=mode, from_logits=True
+    )
     assert_close(ours, monai)
 
 
@@ -93,22 +101,24 @@ def test_wasserstein_dice_checks_its_matrix():
     with pytest.raises(ValueError, match="distance_matrix"):
         il.GeneralizedWassersteinDiceLoss(distance_matrix=[[0, 1], [1, 0], [1, 1]])
     with pytest.raises(ValueError, match="distance_matrix"):
-        il.generalized_wasserstein_dice_loss(np.zeros((1, 4, 4, 1)), np.full((1, 4, 4, 3), 1 / 3),
-                                             distance_matrix=[[0, 1], [1, 0]])
+        il.generalized_wasserstein_dice_loss(
+            np.zeros((1, 4, 4, 1)), np.full((1, 4, 4, 3), 1 / 3), distance_matrix=[[0, 1], [1, 0]]
+        )
 
 
 def test_deep_supervision_weights_and_nearest_labels(rng):
     labels = rng.integers(0, 3, (2, 8, 8, 1)).astype(np.float64)
-    preds = [seg_ref.probabilities(rng.normal(0, 2.0, (2, s, s, 3)), from_logits=True)
-             for s in (8, 4, 2)]
+    preds = [seg_ref.probabilities(rng.normal(0, 2.0, (2, s, s, 3)), from_logits=True) for s in (8, 4, 2)]
     loss = il.DeepSupervision(il.DiceLoss())
     weights = [4 / 7, 2 / 7, 1 / 7]
     assert_close(level_weights(3), weights)
-    expected = sum(w * seg_ref.reference_dice_loss(labels[:, ::f, ::f], p)
-                   for w, f, p in zip(weights, (1, 2, 4), preds))
+    expected = sum(
+        w * seg_ref.reference_dice_loss(labels[:, ::f, ::f], p) for w, f, p in zip(weights, (1, 2, 4), preds)
+    )
     assert_close(loss.call(labels, preds), expected)
-    restored = keras.losses.deserialize(keras.losses.serialize(
-        il.DeepSupervision(il.DiceLoss(smooth=0.5), weights=[1.0, 0.5])))
+    restored = keras.losses.deserialize(
+        keras.losses.serialize(il.DeepSupervision(il.DiceLoss(smooth=0.5), weights=[1.0, 0.5]))
+    )
     assert restored.weights == [1.0, 0.5] and restored.loss.options["smooth"] == 0.5
     with pytest.raises(ValueError, match="weights"):
         il.DeepSupervision(il.DiceLoss(), weights=[1.0, -1.0])
@@ -117,13 +127,10 @@ def test_deep_supervision_weights_and_nearest_labels(rng):
 def test_deep_supervision_trains_a_multi_output_unet_and_saves(rng, tmp_path):
     inputs = keras.Input((8, 8, 1))
     full = keras.layers.Conv2D(4, 3, padding="same", activation="relu")(inputs)
-    half = keras.layers.Conv2D(4, 3, padding="same", activation="relu")(
-        keras.layers.MaxPooling2D()(full))
-    quarter = keras.layers.Conv2D(4, 3, padding="same", activation="relu")(
-        keras.layers.MaxPooling2D()(half))
+    half = keras.layers.Conv2D(4, 3, padding="same", activation="relu")(keras.layers.MaxPooling2D()(full))
+    quarter = keras.layers.Conv2D(4, 3, padding="same", activation="relu")(keras.layers.MaxPooling2D()(half))
     up = keras.layers.Concatenate()([full, keras.layers.UpSampling2D(2)(half)])
-    outputs = [keras.layers.Conv2D(3, 1, name=f"level{i}")(x)
-               for i, x in enumerate([up, half, quarter])]
+    outputs = [keras.layers.Conv2D(3, 1, name=f"level{i}")(x) for i, x in enumerate([up, half, quarter])]
     model = keras.Model(inputs, outputs)
     supervision = il.DeepSupervision(il.DiceCELoss(from_logits=True))
     model.compile(keras.optimizers.Adam(1e-2), **supervision.compile_arguments(3))
@@ -133,5 +140,6 @@ def test_deep_supervision_trains_a_multi_output_unet_and_saves(rng, tmp_path):
     assert np.all(np.isfinite(history.history["loss"]))
     model.save(tmp_path / "unet.keras")
     loaded = keras.saving.load_model(tmp_path / "unet.keras")
-    assert_close(loaded.evaluate(x, [y, y, y], verbose=0)[0],
-                 model.evaluate(x, [y, y, y], verbose=0)[0], rtol=1e-4)
+    assert_close(
+        loaded.evaluate(x, [y, y, y], verbose=0)[0], model.evaluate(x, [y, y, y], verbose=0)[0], rtol=1e-4
+    )

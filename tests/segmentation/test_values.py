@@ -37,21 +37,23 @@ LOSSES = {
     "cross_entropy": (il.cross_entropy_loss, ref.reference_cross_entropy_loss, {}),
     "focal": (il.focal_loss, ref.reference_focal_loss, {"gamma": 2.0, "alpha": 0.25}),
     "lovasz_softmax": (il.lovasz_softmax_loss, ref.reference_lovasz_softmax_loss, {}),
-    "lovasz_softmax_all": (il.lovasz_softmax_loss, ref.reference_lovasz_softmax_loss,
-                           {"classes": "all"}),
+    "lovasz_softmax_all": (il.lovasz_softmax_loss, ref.reference_lovasz_softmax_loss, {"classes": "all"}),
     "lovasz_hinge": (il.lovasz_hinge_loss, ref.reference_lovasz_hinge_loss, {}),
-    "boundary": (il.boundary_weighted_bce_dice_loss, ref.reference_boundary_weighted_bce_dice_loss,
-                 {"pool_size": 3}),
+    "boundary": (
+        il.boundary_weighted_bce_dice_loss,
+        ref.reference_boundary_weighted_bce_dice_loss,
+        {"pool_size": 3},
+    ),
 }
 VARIANTS = {
     "binary_2d": dict(shape=(2, 8, 8, 1)),
-    "multiclass_2d_void_weights": dict(shape=(3, 8, 8, 3), void=True,
-                                       options=dict(ignore_class=VOID,
-                                                    class_weights=[0.5, 1.0, 2.0])),
-    "multiclass_3d_batch_logits": dict(shape=(2, 4, 4, 4, 3), logits=True,
-                                       options=dict(per_image=False, from_logits=True)),
-    "onehot_no_background": dict(shape=(2, 8, 8, 4), onehot=True,
-                                 options=dict(include_background=False)),
+    "multiclass_2d_void_weights": dict(
+        shape=(3, 8, 8, 3), void=True, options=dict(ignore_class=VOID, class_weights=[0.5, 1.0, 2.0])
+    ),
+    "multiclass_3d_batch_logits": dict(
+        shape=(2, 4, 4, 4, 3), logits=True, options=dict(per_image=False, from_logits=True)
+    ),
+    "onehot_no_background": dict(shape=(2, 8, 8, 4), onehot=True, options=dict(include_background=False)),
 }
 
 
@@ -60,8 +62,13 @@ VARIANTS = {
 def test_loss_matches_float64_reference(name, variant, rng):
     fn, reference, options = LOSSES[name]
     v = VARIANTS[variant]
-    y_true, y_pred = make_data(rng, v["shape"], logits=v.get("logits", False),
-                               void=v.get("void", False), onehot=v.get("onehot", False))
+    y_true, y_pred = make_data(
+        rng,
+        v["shape"],
+        logits=v.get("logits", False),
+        void=v.get("void", False),
+        onehot=v.get("onehot", False),
+    )
     options = {**options, **v.get("options", {})}
     if name == "lovasz_hinge":
         options.setdefault("from_logits", False)  # hinge defaults to logits; data may be probs
@@ -80,8 +87,10 @@ def test_gradient_matches_float64_central_differences(name, rng):
     z = z.astype(np.float32).astype(np.float64)  # the point autodiff sees, exactly
     direction = rng.standard_normal(z.shape)
     h = 1e-5  # the Lovasz losses are piecewise smooth: a step this small stays on one piece
-    numeric = (np.sum(reference(y_true, z + h * direction, **options))
-               - np.sum(reference(y_true, z - h * direction, **options))) / (2 * h)
+    numeric = (
+        np.sum(reference(y_true, z + h * direction, **options))
+        - np.sum(reference(y_true, z - h * direction, **options))
+    ) / (2 * h)
     analytic = np.sum(gradient(lambda v: fn(y_true, v, **options), z) * direction)
     assert abs(analytic - numeric) <= 1e-3 * max(1.0, abs(numeric)), (analytic, numeric)
 
@@ -102,11 +111,13 @@ def test_labels_without_channel_axis_and_channels_first(name, rng):
     y_true, y_pred = make_data(rng, (2, 6, 6, 3))
     expected = to_numpy(fn(y_true, y_pred, **options))
     assert_close(fn(y_true[..., 0], y_pred, **options), expected)
-    first = fn(np.moveaxis(y_true, -1, 1), np.moveaxis(y_pred, -1, 1),
-               data_format="channels_first", **options)
+    first = fn(
+        np.moveaxis(y_true, -1, 1), np.moveaxis(y_pred, -1, 1), data_format="channels_first", **options
+    )
     assert_close(first, expected)
-    assert_close(fn(y_true[..., 0], np.moveaxis(y_pred, -1, 1), data_format="channels_first",
-                    **options), expected)
+    assert_close(
+        fn(y_true[..., 0], np.moveaxis(y_pred, -1, 1), data_format="channels_first", **options), expected
+    )
 
 
 def test_pixel_weight_map_function_and_weight_channel_agree(rng):

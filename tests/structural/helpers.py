@@ -15,8 +15,11 @@ def value_and_gradient(fn):
     if BACKEND == "jax":
         import jax
 
-        step = jax.jit(jax.value_and_grad(lambda t, p: (lambda v: (keras.ops.sum(v), v))(fn(t, p)),
-                                          argnums=1, has_aux=True))
+        step = jax.jit(
+            jax.value_and_grad(
+                lambda t, p: (lambda v: (keras.ops.sum(v), v))(fn(t, p)), argnums=1, has_aux=True
+            )
+        )
 
         def run(t, p):
             (_, values), grad = step(np.asarray(t, np.float32), np.asarray(p, np.float32))

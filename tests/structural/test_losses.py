@@ -79,13 +79,21 @@ def test_charbonnier_is_epsilon_for_identical_images_and_near_l1_otherwise(rng):
 def test_ms_ssim_l1_matches_the_float64_reference(rng):
     y_true = rng.random((2, 24, 26, 2))
     y_pred = np.clip(y_true + 0.1 * rng.standard_normal(y_true.shape), 0, 1)
-    assert_close(ms_ssim_l1_loss(y_true, y_pred, alpha=0.84, **TWO_SCALES),
-                 reference_ms_ssim_l1(y_true, y_pred, alpha=0.84, **TWO_SCALES), rtol=1e-4)
+    assert_close(
+        ms_ssim_l1_loss(y_true, y_pred, alpha=0.84, **TWO_SCALES),
+        reference_ms_ssim_l1(y_true, y_pred, alpha=0.84, **TWO_SCALES),
+        rtol=1e-4,
+    )
 
 
-@pytest.mark.parametrize("fn, options", [
-    (psnr, {}), (ssim_loss, {"filter_size": 7}), (ms_ssim_l1_loss, TWO_SCALES),
-])
+@pytest.mark.parametrize(
+    "fn, options",
+    [
+        (psnr, {}),
+        (ssim_loss, {"filter_size": 7}),
+        (ms_ssim_l1_loss, TWO_SCALES),
+    ],
+)
 def test_scaling_images_and_max_val_together_changes_nothing(fn, options, rng):
     y_true = rng.random((2, 24, 24, 1)).astype(np.float32)
     y_pred = np.clip(y_true + 0.1 * rng.standard_normal(y_true.shape), 0, 1).astype(np.float32)
@@ -93,10 +101,13 @@ def test_scaling_images_and_max_val_together_changes_nothing(fn, options, rng):
     assert_close(fn(255.0 * y_true, 255.0 * y_pred, max_val=255.0, **options), base, rtol=1e-4)
 
 
-@pytest.mark.parametrize("make", [
-    lambda: {"alpha": 1.5, **TWO_SCALES},
-    lambda: {"alpha": -0.1, **TWO_SCALES},
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: {"alpha": 1.5, **TWO_SCALES},
+        lambda: {"alpha": -0.1, **TWO_SCALES},
+    ],
+)
 def test_alpha_outside_the_unit_interval_raises(make):
     y = np.zeros((1, 24, 24, 1))
     with pytest.raises(ValueError, match=r"`alpha`.*Received: alpha="):
@@ -109,14 +120,26 @@ def test_charbonnier_epsilon_must_be_positive():
         charbonnier_loss(y, y, epsilon=0)
 
 
-@pytest.mark.parametrize("fn, options", [
-    (ssim_loss, {"filter_size": 7}), (ms_ssim_loss, TWO_SCALES), (ms_ssim_l1_loss, TWO_SCALES),
-    (psnr_loss, {}), (charbonnier_loss, {}), (total_variation_loss, {}),
-])
+@pytest.mark.parametrize(
+    "fn, options",
+    [
+        (ssim_loss, {"filter_size": 7}),
+        (ms_ssim_loss, TWO_SCALES),
+        (ms_ssim_l1_loss, TWO_SCALES),
+        (psnr_loss, {}),
+        (charbonnier_loss, {}),
+        (total_variation_loss, {}),
+    ],
+)
 def test_gradients_are_finite_on_identical_constant_and_extreme_images(fn, options, rng):
     y = rng.random((2, 20, 20, 1)).astype(np.float32)
-    pairs = [(y, y), (np.full_like(y, 0.5), np.full_like(y, 0.5)), (y, 1.0 - y),
-             (np.zeros_like(y), np.ones_like(y)), (np.ones_like(y), np.ones_like(y))]
+    pairs = [
+        (y, y),
+        (np.full_like(y, 0.5), np.full_like(y, 0.5)),
+        (y, 1.0 - y),
+        (np.zeros_like(y), np.ones_like(y)),
+        (np.ones_like(y), np.ones_like(y)),
+    ]
     step = value_and_gradient(lambda t, p: fn(t, p, **options))
     for y_true, y_pred in pairs:
         values, grad = step(y_true, y_pred)
@@ -138,8 +161,9 @@ def test_training_with_ssim_loss_improves_ssim_on_held_out_images(rng):
     hidden = keras.layers.Conv2D(8, 3, padding="same", activation="relu")(inputs)
     residual = keras.layers.Conv2D(1, 3, padding="same")(hidden)
     model = keras.Model(inputs, keras.layers.Add()([inputs, residual]))
-    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss=SSIMLoss(filter_size=7),
-                  jit_compile=BACKEND != "torch")
+    model.compile(
+        optimizer=keras.optimizers.Adam(3e-3), loss=SSIMLoss(filter_size=7), jit_compile=BACKEND != "torch"
+    )
     before = float(np.mean(to_numpy(ssim(y_test, model.predict(x_test, verbose=0), filter_size=7))))
     model.fit(x_train, y_train, batch_size=8, epochs=6, verbose=0)
     after = float(np.mean(to_numpy(ssim(y_test, model.predict(x_test, verbose=0), filter_size=7))))

@@ -60,18 +60,22 @@ def test_ssim_equals_keras_ops_image_ssim(rng):
     assert_close(ssim(y_true, y_pred), expected, rtol=SSIM_RTOL, atol=0)
 
 
-@pytest.mark.parametrize("shape, powers, size", [
-    ((2, 37, 41, 2), (0.3, 0.7), 7),  # odd sizes at the first downsampling
-    ((1, 45, 50, 1), (0.2, 0.3, 0.5), 5),  # odd, then even, then odd
-])
+@pytest.mark.parametrize(
+    "shape, powers, size",
+    [
+        ((2, 37, 41, 2), (0.3, 0.7), 7),  # odd sizes at the first downsampling
+        ((1, 45, 50, 1), (0.2, 0.3, 0.5), 5),  # odd, then even, then odd
+    ],
+)
 def test_ms_ssim_equals_tf_image_ssim_multiscale_on_odd_sizes(shape, powers, size, rng):
     y_true, y_pred = _smooth_pair(rng, shape)
     options = dict(max_val=1.0, power_factors=powers, filter_size=size)
     expected = tf.image.ssim_multiscale(y_true, y_pred, **options).numpy()
     assert np.all((expected > 0.1) & (expected < 1.0)), expected
     assert_close(ms_ssim(y_true, y_pred, **options), expected, rtol=MS_SSIM_RTOL, atol=0)
-    assert_close(ms_ssim(y_true, y_pred, **options), reference_ms_ssim(y_true, y_pred, **options),
-                 rtol=MS_SSIM_RTOL)
+    assert_close(
+        ms_ssim(y_true, y_pred, **options), reference_ms_ssim(y_true, y_pred, **options), rtol=MS_SSIM_RTOL
+    )
 
 
 def test_ms_ssim_five_default_scales_equals_tf_at_the_minimum_odd_size(rng):
@@ -114,8 +118,15 @@ def test_volume_ssim_equals_scikit_image_after_aligning_its_crop(channels, rng):
     y_true, y_pred = _pair(rng, (2, 14, 15, 16, channels))
     values = ssim(y_true, y_pred, max_val=1.0, spatial_dims=3)
     expected = [
-        structural_similarity(t.astype(np.float64), p.astype(np.float64), gaussian_weights=True,
-                              sigma=1.5, use_sample_covariance=False, data_range=1.0, channel_axis=-1)
+        structural_similarity(
+            t.astype(np.float64),
+            p.astype(np.float64),
+            gaussian_weights=True,
+            sigma=1.5,
+            use_sample_covariance=False,
+            data_range=1.0,
+            channel_axis=-1,
+        )
         for t, p in zip(y_true, y_pred)
     ]
     assert_close(values, expected, rtol=SSIM_RTOL, atol=1e-6)
@@ -124,8 +135,11 @@ def test_volume_ssim_equals_scikit_image_after_aligning_its_crop(channels, rng):
 def test_volume_ms_ssim_matches_the_float64_reference(rng):
     y_true, y_pred = _pair(rng, (2, 13, 14, 15, 1), noise=0.1)
     options = dict(power_factors=(0.5, 0.5), filter_size=5, filter_sigma=1.0)
-    assert_close(ms_ssim(y_true, y_pred, spatial_dims=3, **options),
-                 reference_ms_ssim(y_true, y_pred, **options), rtol=MS_SSIM_RTOL)
+    assert_close(
+        ms_ssim(y_true, y_pred, spatial_dims=3, **options),
+        reference_ms_ssim(y_true, y_pred, **options),
+        rtol=MS_SSIM_RTOL,
+    )
 
 
 # Layouts.
@@ -144,8 +158,9 @@ def test_channels_first_equals_channels_last(fn, rng):
     y_true, y_pred = _pair(rng, (2, 20, 22, 3))
     options = dict(filter_size=5) if fn is ssim else dict(filter_size=5, power_factors=(0.5, 0.5))
     last = fn(y_true, y_pred, data_format="channels_last", **options)
-    first = fn(np.moveaxis(y_true, -1, 1), np.moveaxis(y_pred, -1, 1), data_format="channels_first",
-               **options)
+    first = fn(
+        np.moveaxis(y_true, -1, 1), np.moveaxis(y_pred, -1, 1), data_format="channels_first", **options
+    )
     assert_close(first, to_numpy(last))
 
 
@@ -168,8 +183,10 @@ def test_scaling_images_and_max_val_together_changes_nothing(scale, rng):
     y_true, y_pred = _smooth_pair(rng, (2, 40, 40, 1))
     options = dict(power_factors=(0.5, 0.5), filter_size=7)
     base = to_numpy(ssim(y_true, y_pred)), to_numpy(ms_ssim(y_true, y_pred, **options))
-    scaled = (ssim(scale * y_true, scale * y_pred, max_val=scale),
-              ms_ssim(scale * y_true, scale * y_pred, max_val=scale, **options))
+    scaled = (
+        ssim(scale * y_true, scale * y_pred, max_val=scale),
+        ms_ssim(scale * y_true, scale * y_pred, max_val=scale, **options),
+    )
     for value, expected in zip(scaled, base):
         assert_close(value, expected, rtol=1e-4)
 
@@ -190,14 +207,17 @@ def test_ssim_smaller_than_the_window_states_the_minimum_size():
         ssim(y, y)
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"filter_size": 4}, r"`filter_size`. Expected an odd integer >= 1. Received: filter_size=4"),
-    ({"filter_sigma": 0.0}, r"`filter_sigma`. Expected a number > 0.0. Received"),
-    ({"max_val": -1.0}, r"`max_val`. Expected a number > 0.0. Received: max_val=-1.0"),
-    ({"k1": "a"}, r"Invalid type for argument `k1`"),
-    ({"power_factors": ()}, r"`power_factors`. Expected a non-empty sequence"),
-    ({"power_factors": (0.5, -0.5)}, r"`power_factors`. Expected a number >= 0.0"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"filter_size": 4}, r"`filter_size`. Expected an odd integer >= 1. Received: filter_size=4"),
+        ({"filter_sigma": 0.0}, r"`filter_sigma`. Expected a number > 0.0. Received"),
+        ({"max_val": -1.0}, r"`max_val`. Expected a number > 0.0. Received: max_val=-1.0"),
+        ({"k1": "a"}, r"Invalid type for argument `k1`"),
+        ({"power_factors": ()}, r"`power_factors`. Expected a non-empty sequence"),
+        ({"power_factors": (0.5, -0.5)}, r"`power_factors`. Expected a number >= 0.0"),
+    ],
+)
 def test_bad_options_raise_naming_the_argument(options, message):
     y = np.zeros((1, 64, 64, 1), np.float32)
     fn = ms_ssim if "power_factors" in options else ssim
@@ -243,19 +263,27 @@ def test_anti_correlated_images_score_zero_like_tf_but_still_have_a_gradient(rng
 
 @settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(
-    pattern=st.sampled_from(["random", "constant", "identical", "anti_correlated", "zeros", "ones",
-                             "noise_only"]),
+    pattern=st.sampled_from(
+        ["random", "constant", "identical", "anti_correlated", "zeros", "ones", "noise_only"]
+    ),
     target=st.sampled_from(["random", "constant", "zeros"]),
     seed=st.integers(0, 2**16),
 )
 def test_property_ms_ssim_is_never_nan_and_its_gradient_is_finite(pattern, target, seed):
     rng = np.random.default_rng(seed)
-    y_true = {"random": rng.random(SHAPE), "constant": np.full(SHAPE, rng.random()),
-              "zeros": np.zeros(SHAPE)}[target].astype(np.float32)
+    y_true = {
+        "random": rng.random(SHAPE),
+        "constant": np.full(SHAPE, rng.random()),
+        "zeros": np.zeros(SHAPE),
+    }[target].astype(np.float32)
     y_pred = {
-        "random": rng.random(SHAPE), "constant": np.full(SHAPE, rng.random()),
-        "identical": y_true, "anti_correlated": 1.0 - y_true, "zeros": np.zeros(SHAPE),
-        "ones": np.ones(SHAPE), "noise_only": 0.5 + 1e-3 * rng.standard_normal(SHAPE),
+        "random": rng.random(SHAPE),
+        "constant": np.full(SHAPE, rng.random()),
+        "identical": y_true,
+        "anti_correlated": 1.0 - y_true,
+        "zeros": np.zeros(SHAPE),
+        "ones": np.ones(SHAPE),
+        "noise_only": 0.5 + 1e-3 * rng.standard_normal(SHAPE),
     }[pattern].astype(np.float32)
     values, grad = MS_SSIM_STEP(y_true, y_pred)
     assert np.all(np.isfinite(values)) and np.all((values >= 0) & (values <= 1 + 1e-6)), values
@@ -267,6 +295,8 @@ def test_ssim_gradient_matches_finite_differences_of_the_reference(rng):
     grad = gradient(lambda v: ssim(y_true, v, filter_size=7), y_pred)
     direction = rng.standard_normal(y_pred.shape)
     h = 1e-4
-    numeric = (reference_ssim(y_true, y_pred + h * direction, filter_size=7)
-               - reference_ssim(y_true, y_pred - h * direction, filter_size=7)).sum() / (2 * h)
+    numeric = (
+        reference_ssim(y_true, y_pred + h * direction, filter_size=7)
+        - reference_ssim(y_true, y_pred - h * direction, filter_size=7)
+    ).sum() / (2 * h)
     assert np.sum(grad * direction) == pytest.approx(numeric, rel=1e-3)

@@ -37,9 +37,7 @@ def _take(x, axis: int, start, stop):
 
 
 def _min_size(mode: str, radius: int) -> int:
-    return {"reflect": radius, "mirror": radius + 1, "nearest": 1, "constant": 1}.get(
-        mode, 2 * radius + 1
-    )
+    return {"reflect": radius, "mirror": radius + 1, "nearest": 1, "constant": 1}.get(mode, 2 * radius + 1)
 
 
 def check_size(x, axes, radius: int, mode: str, name: str = "images", layout=None) -> None:

@@ -42,5 +42,4 @@ def soft_counts(seg: Segmentation, per_image: bool) -> Counts:
     tp = sum_over(seg.pred * seg.target, axis=axes)  # the target is 0 at void pixels
     predicted = pixel_sum(seg.pred, seg, per_image)
     actual = sum_over(seg.target, axis=axes)
-    return Counts(tp, ops.maximum(predicted - tp, 0.0), ops.maximum(actual - tp, 0.0),
-                  predicted, actual)
+    return Counts(tp, ops.maximum(predicted - tp, 0.0), ops.maximum(actual - tp, 0.0), predicted, actual)

@@ -22,12 +22,18 @@ PROBABILITY_EPSILON = 1e-7
 
 def check_ignore_class(ignore_class) -> tuple[int, ...]:
     """`None`, an int or a list of ints -> a tuple of ints."""
-    values = [] if ignore_class is None else (
-        list(ignore_class) if isinstance(ignore_class, (list, tuple)) else [ignore_class]
+    values = (
+        []
+        if ignore_class is None
+        else (list(ignore_class) if isinstance(ignore_class, (list, tuple)) else [ignore_class])
     )
     for value in values:
-        if (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real)
-                or not math.isfinite(value) or value != int(value)):
+        if (
+            isinstance(value, (bool, np.bool_))
+            or not isinstance(value, numbers.Real)
+            or not math.isfinite(value)
+            or value != int(value)
+        ):
             raise TypeError(
                 "Invalid value for argument `ignore_class`. Expected None, an integer or a list "
                 f"of integers. Received: ignore_class={ignore_class!r}"
@@ -100,20 +106,22 @@ LABEL_OPTIONS = {
 }
 
 
-_checks.SHARED_DOCS.update({
-    "ignore_class": "None, a class id or a list of them: void pixels (Keras's name). They drop out of "
-    "every sum before one-hot encoding, so neither the value nor the gradient depends on the "
-    "prediction there; an ignored class in [0, K) is also left out of the class average.",
-    "class_weights": "None or one non-negative number per class (default all 1); a one-channel "
-    "binary `y_pred` has two classes, so two numbers, `[background, foreground]` (the region "
-    "losses score the foreground alone and use its entry): the rule of every loss.",
-    "per_image": "True (default): one statistic per image, `(B,)`; False: the statistic of the whole "
-    "batch (MONAI's `batch=True`), returned repeated as `(B,)` so Keras's mean gives it back.",
-    "include_background": "True (default); False leaves class 0 out of the class average (K >= 2), as "
-    "MONAI's option does.",
-    "from_logits": "False: `y_pred` holds probabilities; True: logits, turned into "
-    "probabilities with a softmax over the channel axis (K >= 2) or a sigmoid (K = 1).",
-})
+_checks.SHARED_DOCS.update(
+    {
+        "ignore_class": "None, a class id or a list of them: void pixels (Keras's name). They drop out of "
+        "every sum before one-hot encoding, so neither the value nor the gradient depends on the "
+        "prediction there; an ignored class in [0, K) is also left out of the class average.",
+        "class_weights": "None or one non-negative number per class (default all 1); a one-channel "
+        "binary `y_pred` has two classes, so two numbers, `[background, foreground]` (the region "
+        "losses score the foreground alone and use its entry): the rule of every loss.",
+        "per_image": "True (default): one statistic per image, `(B,)`; False: the statistic of the whole "
+        "batch (MONAI's `batch=True`), returned repeated as `(B,)` so Keras's mean gives it back.",
+        "include_background": "True (default); False leaves class 0 out of the class average (K >= 2), as "
+        "MONAI's option does.",
+        "from_logits": "False: `y_pred` holds probabilities; True: logits, turned into "
+        "probabilities with a softmax over the channel axis (K >= 2) or a sigmoid (K = 1).",
+    }
+)
 
 
 def label_options(*names: str) -> dict:
@@ -231,8 +239,7 @@ def resolve(y_true, y_pred, *, data_format=None, spatial_dims=None):
     """Layout and K of `y_pred`, `y_true` as float32, and whether it is an integer map."""
     y_pred = to_float(y_pred, "y_pred")
     y_true = to_float(y_true, "y_true")
-    layout = resolve_layout(y_pred.shape, data_format=data_format, spatial_dims=spatial_dims,
-                            name="y_pred")
+    layout = resolve_layout(y_pred.shape, data_format=data_format, spatial_dims=spatial_dims, name="y_pred")
     k = y_pred.shape[layout.channel_axis]
     if k is None:
         raise ValueError(
@@ -256,8 +263,17 @@ def resolve(y_true, y_pred, *, data_format=None, spatial_dims=None):
     return y_true, y_pred, layout, k, (c == 1 and k > 1)
 
 
-def prepare(y_true, y_pred, *, from_logits=False, ignore_class=None, data_format=None,
-            spatial_dims=None, activate=True, for_loss=True) -> Segmentation:
+def prepare(
+    y_true,
+    y_pred,
+    *,
+    from_logits=False,
+    ignore_class=None,
+    data_format=None,
+    spatial_dims=None,
+    activate=True,
+    for_loss=True,
+) -> Segmentation:
     """The common prologue of every segmentation loss: see the module docstring.
 
     `for_loss=True` (every loss) also checks, when `y_pred` is concrete, that it holds
@@ -300,8 +316,7 @@ def _check_probabilities(y_pred) -> None:
     """Eagerly: `y_pred` in [0, 1] (one small read-back); NaN passes (the NaN policy)."""
     if not _is_concrete(y_pred) or any(size == 0 for size in y_pred.shape):
         return
-    low, high = (float(v) for v in ops.convert_to_numpy(ops.stack([ops.min(y_pred),
-                                                                      ops.max(y_pred)])))
+    low, high = (float(v) for v in ops.convert_to_numpy(ops.stack([ops.min(y_pred), ops.max(y_pred)])))
     if low < -PROBABILITY_TOLERANCE or high > 1.0 + PROBABILITY_TOLERANCE:
         raise ValueError(
             "Invalid values in `y_pred`. Expected probabilities in [0, 1] (from_logits=False); "
@@ -396,8 +411,7 @@ def log_probabilities(seg: Segmentation):
     return log_p, ops.log(ops.clip(1.0 - seg.pred, PROBABILITY_EPSILON, 1.0))
 
 
-def class_average(values, seg: Segmentation, *, class_weights=None, include_background=True,
-                  present=None):
+def class_average(values, seg: Segmentation, *, class_weights=None, include_background=True, present=None):
     """Weighted mean over the last (class) axis; 0 where no class counts.
 
     Counted classes: all K, less those named by `ignore_class`, less class 0 when

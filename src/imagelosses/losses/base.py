@@ -69,9 +69,15 @@ def _without_entries(lines: list[str], names) -> list[str]:
 def _derived_doc(cls, fn) -> str:
     own = inspect.cleandoc(cls.__dict__.get("__doc__") or f"The loss class of `{fn.__name__}`.")
     args = _without_entries(_section(fn.__doc__, "Args"), getattr(fn, "function_only", ()))
-    lines = [own, "", f"Calls `{fn.__module__}.{fn.__name__}` (its docstring has the formula) with the",
-             "options below, checked when the loss is constructed. Keras applies `sample_weight`",
-             "and the reduction to the per-sample values.", "", "Args:"]
+    lines = [
+        own,
+        "",
+        f"Calls `{fn.__module__}.{fn.__name__}` (its docstring has the formula) with the",
+        "options below, checked when the loss is constructed. Keras applies `sample_weight`",
+        "and the reduction to the per-sample values.",
+        "",
+        "Args:",
+    ]
     lines += ["    " + line if line else "" for line in args]
     lines += ["    name, reduction, dtype: as for every `keras.losses.Loss`."]
     returns = _section(fn.__doc__, "Returns")
@@ -110,9 +116,7 @@ class Loss(keras.losses.Loss):
         if not hasattr(fn, "check_options"):
             raise TypeError(f"`{fn.__name__}` must declare its options with `imagelosses._checks.options`")
         cls.fn = staticmethod(fn)
-        params = {
-            name: p for name, p in _checks.keyword_options(fn).items() if name not in fn.function_only
-        }
+        params = {name: p for name, p in _checks.keyword_options(fn).items() if name not in fn.function_only}
         keras_params = [
             inspect.Parameter("name", inspect.Parameter.KEYWORD_ONLY, default=None),
             inspect.Parameter("reduction", inspect.Parameter.KEYWORD_ONLY, default="sum_over_batch_size"),
@@ -130,9 +134,7 @@ class Loss(keras.losses.Loss):
         cls.__doc__ = _derived_doc(cls, fn)
 
     def __init__(self, fn=None, options=None, name=None, reduction="sum_over_batch_size", dtype=None):
-        super().__init__(
-            name=name or _snake_case(type(self).__name__), reduction=reduction, dtype=dtype
-        )
+        super().__init__(name=name or _snake_case(type(self).__name__), reduction=reduction, dtype=dtype)
         options = dict(options or {})
         if fn is not None and hasattr(fn, "check_options"):
             options = _resolved(fn.check_options(**options))

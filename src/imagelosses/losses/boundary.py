@@ -85,8 +85,14 @@ def boundary_weighted_bce_dice_loss(
     Returns:
         float32 `(B,)` (`(B, T)` for sequences), >= 0.
     """
-    seg = _labels.prepare(y_true, y_pred, from_logits=from_logits, ignore_class=ignore_class,
-                          data_format=data_format, spatial_dims=spatial_dims)
+    seg = _labels.prepare(
+        y_true,
+        y_pred,
+        from_logits=from_logits,
+        ignore_class=ignore_class,
+        data_format=data_format,
+        spatial_dims=spatial_dims,
+    )
     w = boundary_weights(seg, pool_size, per_image)
     log_p, log_not_p = _labels.log_probabilities(seg)
     t, p = seg.target, seg.pred
@@ -100,8 +106,9 @@ def boundary_weighted_bce_dice_loss(
     intersection = sum_over(w2 * t * p, axis=axes)
     denominator = sum_over(w2 * t, axis=axes) + sum_over(w2 * p, axis=axes)
     dice = (2.0 * intersection + smooth) / ops.maximum(denominator + smooth, 1e-7)
-    dice_loss = _labels.class_average(1.0 - dice, seg, class_weights=class_weights,
-                                      include_background=include_background)
+    dice_loss = _labels.class_average(
+        1.0 - dice, seg, class_weights=class_weights, include_background=include_background
+    )
     return _labels.per_sample(weighted + dice_loss, seg, per_image)
 
 

@@ -44,12 +44,14 @@ def nearest_resize(labels, size, axes):
         if n is None or out is None:
             raise ValueError(
                 "DeepSupervision needs static spatial sizes to resize the labels. "
-                f"Received: labels.shape={tuple(labels.shape)}, output size={tuple(size)}")
+                f"Received: labels.shape={tuple(labels.shape)}, output size={tuple(size)}"
+            )
         if out > n:
             raise ValueError(
                 "Invalid shapes for deep supervision: an output is larger than the labels along "
                 f"axis {axis} (labels are only downsampled). Received: labels.shape="
-                f"{tuple(labels.shape)}, output spatial shape={tuple(size)}")
+                f"{tuple(labels.shape)}, output spatial shape={tuple(size)}"
+            )
         if n != out:
             index = np.minimum(np.floor(np.arange(out) * (n / out)), n - 1).astype("int32")
             labels = ops.take(labels, index, axis=axis)
@@ -59,8 +61,10 @@ def nearest_resize(labels, size, axes):
 def _check_weights(weights):
     if weights is None:
         return None
-    message = ("Invalid value for argument `weights`. Expected None or a non-empty list of "
-               f"non-negative numbers, one per output. Received: weights={weights!r}")
+    message = (
+        "Invalid value for argument `weights`. Expected None or a non-empty list of "
+        f"non-negative numbers, one per output. Received: weights={weights!r}"
+    )
     if isinstance(weights, (str, bytes, dict)) or not hasattr(weights, "__len__") or not weights:
         raise TypeError(message)
     for w in weights:
@@ -87,14 +91,16 @@ class DeepSupervision(Loss):
     (`data_format`, `spatial_dims`, or Keras's defaults). Serialises the wrapped loss.
     """
 
-    def __init__(self, loss, weights=None, name="deep_supervision",
-                 reduction="sum_over_batch_size", dtype=None):
+    def __init__(
+        self, loss, weights=None, name="deep_supervision", reduction="sum_over_batch_size", dtype=None
+    ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         if isinstance(loss, (str, dict)):
             loss = keras.losses.get(loss)
         if not callable(loss):
-            raise TypeError("Invalid value for argument `loss`. Expected a Keras loss object. "
-                            f"Received: loss={loss!r}")
+            raise TypeError(
+                f"Invalid value for argument `loss`. Expected a Keras loss object. Received: loss={loss!r}"
+            )
         self.loss = loss
         self.weights = _check_weights(weights)
 
@@ -103,8 +109,10 @@ class DeepSupervision(Loss):
         if self.weights is None:
             return level_weights(num_outputs)
         if len(self.weights) != num_outputs:
-            raise ValueError(f"`weights` has {len(self.weights)} entries for {num_outputs} outputs. "
-                             f"Received: weights={self.weights}")
+            raise ValueError(
+                f"`weights` has {len(self.weights)} entries for {num_outputs} outputs. "
+                f"Received: weights={self.weights}"
+            )
         return list(self.weights)
 
     def compile_arguments(self, num_outputs: int) -> dict:
@@ -113,8 +121,12 @@ class DeepSupervision(Loss):
 
     def _resized(self, y_true, y_pred):
         options = getattr(self.loss, "options", {})
-        layout = resolve_layout(y_pred.shape, data_format=options.get("data_format"),
-                                spatial_dims=options.get("spatial_dims"), name="y_pred")
+        layout = resolve_layout(
+            y_pred.shape,
+            data_format=options.get("data_format"),
+            spatial_dims=options.get("spatial_dims"),
+            name="y_pred",
+        )
         axes = layout.spatial_axes
         size = [y_pred.shape[a] for a in axes]
         if len(y_true.shape) == layout.rank - 1 and layout.data_format == "channels_first":
@@ -131,14 +143,17 @@ class DeepSupervision(Loss):
         weights = self.output_weights(len(y_pred))
         total = None
         for weight, prediction in zip(weights, y_pred):  # a loop over outputs, not a tensor axis
-            value = _mean_to_rank(ops.cast(self._level(y_true, to_float(prediction, "y_pred")),
-                                           "float32"), 1)
+            value = _mean_to_rank(ops.cast(self._level(y_true, to_float(prediction, "y_pred")), "float32"), 1)
             total = weight * value if total is None else total + weight * value
         return total
 
     def get_config(self):
-        return {"name": self.name, "reduction": self.reduction,
-                "loss": keras.losses.serialize(self.loss), "weights": self.weights}
+        return {
+            "name": self.name,
+            "reduction": self.reduction,
+            "loss": keras.losses.serialize(self.loss),
+            "weights": self.weights,
+        }
 
     @classmethod
     def from_config(cls, config):

@@ -33,8 +33,11 @@ _MODE = {"mode": lambda name, value: _conv.check_mode(value) or value}
 
 
 @_checks.options(
-    distance=_checks.one_of(*DISTANCES), magnitude=_checks.flag, normalize=_checks.flag, **_MODE,
-    **_checks.LAYOUT
+    distance=_checks.one_of(*DISTANCES),
+    magnitude=_checks.flag,
+    normalize=_checks.flag,
+    **_MODE,
+    **_checks.LAYOUT,
 )
 def sobel_loss(
     y_true: Tensor,
@@ -64,13 +67,12 @@ def sobel_loss(
     Returns:
         float32 `(B,)`, or `(B, T)` for sequences.
     """
-    y_true, y_pred, layout = image_pair(
-        y_true, y_pred, data_format=data_format, spatial_dims=spatial_dims
-    )
+    y_true, y_pred, layout = image_pair(y_true, y_pred, data_format=data_format, spatial_dims=spatial_dims)
     options = dict(mode=mode, data_format=layout.data_format, spatial_dims=layout.spatial_dims)
     if not (magnitude or normalize):  # the filter is linear: one pass over the difference
         return _nan_if_infinite(
-            layout.per_sample_mean(_distance(sobel(y_true - y_pred, **options), distance)))
+            layout.per_sample_mean(_distance(sobel(y_true - y_pred, **options), distance))
+        )
     if magnitude:
         maps = [gradient_magnitude(y, **options) for y in (y_true, y_pred)]
     else:
@@ -120,11 +122,11 @@ def laplacian_loss(
     Returns:
         float32 `(B,)`, or `(B, T)` for sequences.
     """
-    y_true, y_pred, layout = image_pair(
-        y_true, y_pred, data_format=data_format, spatial_dims=spatial_dims
-    )
+    y_true, y_pred, layout = image_pair(y_true, y_pred, data_format=data_format, spatial_dims=spatial_dims)
     options = dict(
-        diagonals=diagonals, mode=mode, data_format=layout.data_format,
+        diagonals=diagonals,
+        mode=mode,
+        data_format=layout.data_format,
         spatial_dims=layout.spatial_dims,
     )
     difference = laplacian(y_true - y_pred, **options)  # linear: one pass over the difference
@@ -155,9 +157,7 @@ def gradient_difference_loss(
     Returns:
         float32 `(B,)`, or `(B, T)` for sequences.
     """
-    y_true, y_pred, layout = image_pair(
-        y_true, y_pred, data_format=data_format, spatial_dims=spatial_dims
-    )
+    y_true, y_pred, layout = image_pair(y_true, y_pred, data_format=data_format, spatial_dims=spatial_dims)
     _conv.check_size(y_pred, layout.spatial_axes, 0, "valid", name="y_pred", layout=layout)
     total = None
     for axis in layout.spatial_axes:
@@ -176,7 +176,7 @@ def gradient_difference_loss(
 
 def _per_sample_count(x, layout):
     """The number of elements of each sample of `x` (a Python number when the shape is static)."""
-    sizes = x.shape[layout.num_sample_axes:]
+    sizes = x.shape[layout.num_sample_axes :]
     if all(size is not None for size in sizes):
         return float(math.prod(sizes))
     return layout.per_sample_sum(ops.ones_like(x))

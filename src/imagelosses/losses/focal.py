@@ -39,8 +39,7 @@ def _split_weights(y_true, y_pred, weight_channel, pixel_weights, data_format, s
     if not weight_channel and pixel_weights is None:
         return y_true, None
     y_pred = to_float(y_pred, "y_pred")
-    layout = resolve_layout(y_pred.shape, data_format=data_format, spatial_dims=spatial_dims,
-                            name="y_pred")
+    layout = resolve_layout(y_pred.shape, data_format=data_format, spatial_dims=spatial_dims, name="y_pred")
     axis = layout.channel_axis
     if weight_channel:
         y_true = to_float(y_true, "y_true")
@@ -77,8 +76,7 @@ def pixel_weight_map(pixel_weights, layout):
 def _class_weight_vector(seg, class_weights, include_background, alpha_factors=None):
     k = seg.num_classes
     n = 2 if k == 1 else k
-    weights = np.ones((n,)) if class_weights is None else _labels.check_class_weights(
-        class_weights, n)
+    weights = np.ones((n,)) if class_weights is None else _labels.check_class_weights(class_weights, n)
     if k > 1:
         weights = weights * seg.class_mask
         if not include_background:
@@ -118,43 +116,90 @@ def smoothed_target(seg, label_smoothing):
     return seg.target * (1.0 - label_smoothing) + label_smoothing * share
 
 
-def _pixel_loss(y_true, y_pred, gamma, alpha, class_weights, weight_channel, pixel_weights,
-                ignore_class, per_image, include_background, from_logits, data_format,
-                spatial_dims, label_smoothing=0.0):
+def _pixel_loss(
+    y_true,
+    y_pred,
+    gamma,
+    alpha,
+    class_weights,
+    weight_channel,
+    pixel_weights,
+    ignore_class,
+    per_image,
+    include_background,
+    from_logits,
+    data_format,
+    spatial_dims,
+    label_smoothing=0.0,
+):
     term, seg, weights = pixel_terms(
-        y_true, y_pred, gamma, alpha, class_weights, weight_channel, pixel_weights, ignore_class,
-        include_background, from_logits, data_format, spatial_dims, label_smoothing)
+        y_true,
+        y_pred,
+        gamma,
+        alpha,
+        class_weights,
+        weight_channel,
+        pixel_weights,
+        ignore_class,
+        include_background,
+        from_logits,
+        data_format,
+        spatial_dims,
+        label_smoothing,
+    )
     return _reduce(term, seg, weights, per_image)
 
 
-def pixel_terms(y_true, y_pred, gamma, alpha, class_weights, weight_channel, pixel_weights,
-                ignore_class, include_background, from_logits, data_format, spatial_dims,
-                label_smoothing=0.0):
+def pixel_terms(
+    y_true,
+    y_pred,
+    gamma,
+    alpha,
+    class_weights,
+    weight_channel,
+    pixel_weights,
+    ignore_class,
+    include_background,
+    from_logits,
+    data_format,
+    spatial_dims,
+    label_smoothing=0.0,
+):
     """Each pixel's focal (or, `gamma=0`, cross-entropy) term `(B, [T,] *spatial)`, the prepared
     inputs and the channels_last weight map (or None)."""
-    y_true, weights = _split_weights(y_true, y_pred, weight_channel, pixel_weights, data_format,
-                                     spatial_dims)
-    seg = _labels.prepare(y_true, y_pred, from_logits=from_logits, ignore_class=ignore_class,
-                          data_format=data_format, spatial_dims=spatial_dims)
+    y_true, weights = _split_weights(y_true, y_pred, weight_channel, pixel_weights, data_format, spatial_dims)
+    seg = _labels.prepare(
+        y_true,
+        y_pred,
+        from_logits=from_logits,
+        ignore_class=ignore_class,
+        data_format=data_format,
+        spatial_dims=spatial_dims,
+    )
     t, p = smoothed_target(seg, label_smoothing), seg.pred
     if seg.num_classes == 1:
         log_p, log_not_p = _labels.log_probabilities(seg)
         factors = None if alpha is None else np.array([1.0 - alpha, alpha])
         w = _class_weight_vector(seg, class_weights, include_background, factors)
-        term = -(float(w[1]) * t * _focal_factor(1.0 - p, gamma) * log_p
-                 + float(w[0]) * (1.0 - t) * _focal_factor(p, gamma) * log_not_p)
+        term = -(
+            float(w[1]) * t * _focal_factor(1.0 - p, gamma) * log_p
+            + float(w[0]) * (1.0 - t) * _focal_factor(p, gamma) * log_not_p
+        )
         term = term[..., 0]
     else:
         factors = None if alpha is None else np.array([1.0 - alpha] + [alpha] * (seg.num_classes - 1))
-        w = ops.convert_to_tensor(_class_weight_vector(seg, class_weights, include_background,
-                                                       factors))
+        w = ops.convert_to_tensor(_class_weight_vector(seg, class_weights, include_background, factors))
         log_p = _labels.log_probability(seg)
         term = -ops.sum(w * t * _focal_factor(1.0 - p, gamma) * log_p, axis=-1)
     return term, seg, weights
 
 
-_PIXEL_OPTIONS = dict(function_only=("pixel_weights",), weight_channel=_checks.flag,
-                      label_smoothing=_checks.number(0.0, 1.0), **_labels.LABEL_OPTIONS)
+_PIXEL_OPTIONS = dict(
+    function_only=("pixel_weights",),
+    weight_channel=_checks.flag,
+    label_smoothing=_checks.number(0.0, 1.0),
+    **_labels.LABEL_OPTIONS,
+)
 
 
 @_checks.options(**_PIXEL_OPTIONS)
@@ -199,9 +244,22 @@ def cross_entropy_loss(
     Returns:
         float32 `(B,)` (`(B, T)` for sequences), >= 0.
     """
-    return _pixel_loss(y_true, y_pred, 0.0, None, class_weights, weight_channel, pixel_weights,
-                       ignore_class, per_image, include_background, from_logits, data_format,
-                       spatial_dims, label_smoothing)
+    return _pixel_loss(
+        y_true,
+        y_pred,
+        0.0,
+        None,
+        class_weights,
+        weight_channel,
+        pixel_weights,
+        ignore_class,
+        per_image,
+        include_background,
+        from_logits,
+        data_format,
+        spatial_dims,
+        label_smoothing,
+    )
 
 
 def _focal_alpha(name, value):
@@ -264,9 +322,22 @@ def focal_loss(
     Returns:
         float32 `(B,)` (`(B, T)` for sequences), >= 0.
     """
-    return _pixel_loss(y_true, y_pred, gamma, alpha, class_weights, weight_channel, pixel_weights,
-                       ignore_class, per_image, include_background, from_logits, data_format,
-                       spatial_dims, label_smoothing)
+    return _pixel_loss(
+        y_true,
+        y_pred,
+        gamma,
+        alpha,
+        class_weights,
+        weight_channel,
+        pixel_weights,
+        ignore_class,
+        per_image,
+        include_background,
+        from_logits,
+        data_format,
+        spatial_dims,
+        label_smoothing,
+    )
 
 
 @register_loss

@@ -81,8 +81,9 @@ def forgiven_predictions(
     else:
         shape = [1] * layout.rank
         shape[axis] = k
-        weight = ops.sum(y_true * ops.reshape(ops.convert_to_tensor(chosen[:k]), shape),
-                         axis=axis, keepdims=True)
+        weight = ops.sum(
+            y_true * ops.reshape(ops.convert_to_tensor(chosen[:k]), shape), axis=axis, keepdims=True
+        )
         forgiven = weight >= 0.5
         truth = y_true
     if from_logits:
@@ -105,8 +106,14 @@ def forgive_false_negatives(
     Returns:
         What `loss` returns per sample, float32 `(B,)` (`(B, T)` for sequences).
     """
-    y_pred = forgiven_predictions(y_true, y_pred, classes=classes, from_logits=from_logits,
-                                  data_format=data_format, spatial_dims=spatial_dims)
+    y_pred = forgiven_predictions(
+        y_true,
+        y_pred,
+        classes=classes,
+        from_logits=from_logits,
+        data_format=data_format,
+        spatial_dims=spatial_dims,
+    )
     return per_sample_values(loss, y_true, y_pred)
 
 
@@ -129,15 +136,23 @@ class ForgiveFalseNegatives(Loss):
     Serialises the wrapped loss with `keras.losses.serialize`, so `model.save` round-trips it.
     """
 
-    def __init__(self, loss, classes=(0,), from_logits=None, data_format=None, spatial_dims=None,
-                 name="forgive_false_negatives", reduction="sum_over_batch_size", dtype=None):
+    def __init__(
+        self,
+        loss,
+        classes=(0,),
+        from_logits=None,
+        data_format=None,
+        spatial_dims=None,
+        name="forgive_false_negatives",
+        reduction="sum_over_batch_size",
+        dtype=None,
+    ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         if isinstance(loss, (str, dict)):
             loss = keras.losses.get(loss)
         if not callable(loss):
             raise TypeError(
-                "Invalid value for argument `loss`. Expected a Keras loss object. "
-                f"Received: loss={loss!r}"
+                f"Invalid value for argument `loss`. Expected a Keras loss object. Received: loss={loss!r}"
             )
         self.loss = loss
         self.classes = list(_check_classes(classes))
@@ -145,7 +160,10 @@ class ForgiveFalseNegatives(Loss):
 
     def call(self, y_true, y_pred):
         return forgive_false_negatives(
-            y_true, y_pred, loss=self.loss, classes=self.classes,
+            y_true,
+            y_pred,
+            loss=self.loss,
+            classes=self.classes,
             from_logits=_inner_option(self.loss, "from_logits", self.from_logits, False),
             data_format=_inner_option(self.loss, "data_format", self.data_format, None),
             spatial_dims=_inner_option(self.loss, "spatial_dims", self.spatial_dims, None),

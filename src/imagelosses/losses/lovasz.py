@@ -44,7 +44,7 @@ def _flatten(x, seg, per_image):
     if not per_image:
         return ops.reshape(x, (1, -1, x.shape[-1]))
     ns, sd = seg.num_sample_axes, seg.layout.spatial_dims
-    spatial = x.shape[ns:ns + sd]
+    spatial = x.shape[ns : ns + sd]
     if all(s is not None for s in spatial):
         return ops.reshape(x, (-1, int(np.prod(spatial)), x.shape[-1]))
     shape = ops.shape(x)
@@ -112,14 +112,24 @@ def lovasz_softmax_loss(
     Returns:
         float32 `(B,)` (`(B, T)` for sequences), in [0, 1].
     """
-    seg = _labels.prepare(y_true, y_pred, from_logits=from_logits, ignore_class=ignore_class,
-                          data_format=data_format, spatial_dims=spatial_dims)
+    seg = _labels.prepare(
+        y_true,
+        y_pred,
+        from_logits=from_logits,
+        ignore_class=ignore_class,
+        data_format=data_format,
+        spatial_dims=spatial_dims,
+    )
     fg = _flatten(seg.target, seg, per_image)
     errors = ops.abs(fg - _flatten(seg.pred, seg, per_image))
     losses, present = lovasz_per_class(errors, fg, _flatten(seg.valid, seg, per_image))
-    value = _labels.class_average(losses, seg, class_weights=class_weights,
-                                  include_background=include_background,
-                                  present=present if classes == "present" else None)
+    value = _labels.class_average(
+        losses,
+        seg,
+        class_weights=class_weights,
+        include_background=include_background,
+        present=present if classes == "present" else None,
+    )
     return _unflatten(value, seg, per_image, seg.valid)
 
 
@@ -147,8 +157,15 @@ def lovasz_hinge_loss(
     Returns:
         float32 `(B,)` (`(B, T)` for sequences), >= 0.
     """
-    seg = _labels.prepare(y_true, y_pred, from_logits=from_logits, ignore_class=ignore_class,
-                          data_format=data_format, spatial_dims=spatial_dims, activate=False)
+    seg = _labels.prepare(
+        y_true,
+        y_pred,
+        from_logits=from_logits,
+        ignore_class=ignore_class,
+        data_format=data_format,
+        spatial_dims=spatial_dims,
+        activate=False,
+    )
     scores = seg.pred
     if not from_logits:
         p = ops.clip(scores, LOGIT_EPSILON, 1.0 - LOGIT_EPSILON)
@@ -156,8 +173,9 @@ def lovasz_hinge_loss(
     fg = _flatten(seg.target, seg, per_image)
     errors = 1.0 - (2.0 * fg - 1.0) * _flatten(scores, seg, per_image)
     losses, _ = lovasz_per_class(errors, fg, _flatten(seg.valid, seg, per_image), relu=True)
-    value = _labels.class_average(losses, seg, class_weights=class_weights,
-                                  include_background=include_background)
+    value = _labels.class_average(
+        losses, seg, class_weights=class_weights, include_background=include_background
+    )
     return _unflatten(value, seg, per_image, seg.valid)
 
 

@@ -61,9 +61,14 @@ def mcc_loss(
         >>> float(mcc_loss(t, t)[0]), round(float(mcc_loss(t, 1.0 - t)[0]), 4)
         (0.0, 2.0)
     """
-    options = dict(ignore_class=ignore_class, per_image=per_image, from_logits=from_logits,
-                   include_background=include_background, data_format=data_format,
-                   spatial_dims=spatial_dims)
+    options = dict(
+        ignore_class=ignore_class,
+        per_image=per_image,
+        from_logits=from_logits,
+        include_background=include_background,
+        data_format=data_format,
+        spatial_dims=spatial_dims,
+    )
     seg, per_image = _prepare(y_true, y_pred, options)
     c = soft_counts(seg, per_image)
     tn = pixel_sum((1.0 - seg.pred) * (1.0 - seg.target), seg, per_image)
@@ -73,7 +78,6 @@ def mcc_loss(
     perfect = ops.logical_and(c.fp <= 0.0, c.fn <= 0.0)
     per_class = ops.where(perfect, 0.0, 1.0 - mcc)
     return _finish(per_class, seg, per_image, class_weights, include_background)
-
 
 
 @register_loss

@@ -49,8 +49,10 @@ from imagelosses.losses.base import Loss
 DIVISION_EPSILON = 1e-7
 
 _checks.SHARED_DOCS.setdefault(
-    "soft_label", "False (default) or True: counts for soft labels, minimised at `p = t` (see the "
-    "module docstring; MONAI's `soft_label`); the same values on hard labels.")
+    "soft_label",
+    "False (default) or True: counts for soft labels, minimised at `p = t` (see the "
+    "module docstring; MONAI's `soft_label`); the same values on hard labels.",
+)
 
 
 def _ratio(numerator, denominator):
@@ -61,16 +63,20 @@ def _prepare(y_true, y_pred, options):
     per_image = _labels.check_bool("per_image", options.pop("per_image"))
     _labels.check_bool("include_background", options["include_background"])
     seg = _labels.prepare(
-        y_true, y_pred, from_logits=options.pop("from_logits"),
-        ignore_class=options.pop("ignore_class"), data_format=options.pop("data_format"),
+        y_true,
+        y_pred,
+        from_logits=options.pop("from_logits"),
+        ignore_class=options.pop("ignore_class"),
+        data_format=options.pop("data_format"),
         spatial_dims=options.pop("spatial_dims"),
     )
     return seg, per_image
 
 
 def _finish(per_class, seg, per_image, class_weights, include_background):
-    value = _labels.class_average(per_class, seg, class_weights=class_weights,
-                                  include_background=include_background)
+    value = _labels.class_average(
+        per_class, seg, class_weights=class_weights, include_background=include_background
+    )
     return _labels.per_sample(value, seg, per_image)
 
 
@@ -86,13 +92,21 @@ def _counts(seg, per_image, soft_label):
         return counts
     difference = pixel_sum(ops.abs(seg.pred - seg.target), seg, per_image)
     tp = ops.maximum(0.5 * (counts.predicted + counts.actual - difference), 0.0)
-    return Counts(tp, ops.maximum(counts.predicted - tp, 0.0), ops.maximum(counts.actual - tp, 0.0),
-                  counts.predicted, counts.actual)
+    return Counts(
+        tp,
+        ops.maximum(counts.predicted - tp, 0.0),
+        ops.maximum(counts.actual - tp, 0.0),
+        counts.predicted,
+        counts.actual,
+    )
 
 
 @_checks.options(
-    smooth=_checks.non_negative(), squared=_checks.flag, log=_checks.flag,
-    soft_label=_checks.flag, **_labels.LABEL_OPTIONS
+    smooth=_checks.non_negative(),
+    squared=_checks.flag,
+    log=_checks.flag,
+    soft_label=_checks.flag,
+    **_labels.LABEL_OPTIONS,
 )
 def dice_loss(
     y_true: Tensor,
@@ -130,14 +144,20 @@ def dice_loss(
     classes), and `keras.losses.Dice(axis=spatial+channel)` for K = 1 when `smooth=0`, up to
     Keras's epsilon.
     """
-    options = dict(ignore_class=ignore_class, per_image=per_image, from_logits=from_logits,
-                   include_background=include_background, data_format=data_format,
-                   spatial_dims=spatial_dims)
+    options = dict(
+        ignore_class=ignore_class,
+        per_image=per_image,
+        from_logits=from_logits,
+        include_background=include_background,
+        data_format=data_format,
+        spatial_dims=spatial_dims,
+    )
     seg, per_image = _prepare(y_true, y_pred, options)
     counts = _counts(seg, per_image, soft_label and not squared)  # squared: the same either way
     if squared:
-        denominator = (pixel_sum(ops.square(seg.pred), seg, per_image)
-                       + pixel_sum(ops.square(seg.target), seg, per_image))
+        denominator = pixel_sum(ops.square(seg.pred), seg, per_image) + pixel_sum(
+            ops.square(seg.target), seg, per_image
+        )
     else:
         denominator = counts.predicted + counts.actual  # 2 tp + fp + fn
     dice = _ratio(2.0 * counts.tp + smooth, denominator + smooth)
@@ -171,9 +191,14 @@ def jaccard_loss(
     Returns:
         float32 `(B,)` (`(B, T)` for sequences), in [0, 1].
     """
-    options = dict(ignore_class=ignore_class, per_image=per_image, from_logits=from_logits,
-                   include_background=include_background, data_format=data_format,
-                   spatial_dims=spatial_dims)
+    options = dict(
+        ignore_class=ignore_class,
+        per_image=per_image,
+        from_logits=from_logits,
+        include_background=include_background,
+        data_format=data_format,
+        spatial_dims=spatial_dims,
+    )
     seg, per_image = _prepare(y_true, y_pred, options)
     c = _counts(seg, per_image, soft_label)
     per_class = 1.0 - _ratio(c.tp + smooth, c.tp + c.fp + c.fn + smooth)
@@ -195,8 +220,12 @@ def _tversky_weights(options):
 
 
 @_checks.options(
-    combined=_tversky_weights, alpha=_checks.non_negative(), beta=_checks.non_negative(),
-    smooth=_checks.non_negative(), soft_label=_checks.flag, **_labels.LABEL_OPTIONS
+    combined=_tversky_weights,
+    alpha=_checks.non_negative(),
+    beta=_checks.non_negative(),
+    smooth=_checks.non_negative(),
+    soft_label=_checks.flag,
+    **_labels.LABEL_OPTIONS,
 )
 def tversky_loss(
     y_true: Tensor,
@@ -230,18 +259,27 @@ def tversky_loss(
     Returns:
         float32 `(B,)` (`(B, T)` for sequences), in [0, 1] for `alpha, beta > 0`.
     """
-    options = dict(ignore_class=ignore_class, per_image=per_image, from_logits=from_logits,
-                   include_background=include_background, data_format=data_format,
-                   spatial_dims=spatial_dims)
+    options = dict(
+        ignore_class=ignore_class,
+        per_image=per_image,
+        from_logits=from_logits,
+        include_background=include_background,
+        data_format=data_format,
+        spatial_dims=spatial_dims,
+    )
     seg, per_image = _prepare(y_true, y_pred, options)
     per_class = 1.0 - _tversky_index(seg, per_image, alpha, beta, smooth, soft_label)
     return _finish(per_class, seg, per_image, class_weights, include_background)
 
 
 @_checks.options(
-    combined=_tversky_weights, alpha=_checks.non_negative(), beta=_checks.non_negative(),
-    gamma=_checks.positive(), smooth=_checks.non_negative(), soft_label=_checks.flag,
-    **_labels.LABEL_OPTIONS
+    combined=_tversky_weights,
+    alpha=_checks.non_negative(),
+    beta=_checks.non_negative(),
+    gamma=_checks.positive(),
+    smooth=_checks.non_negative(),
+    soft_label=_checks.flag,
+    **_labels.LABEL_OPTIONS,
 )
 def focal_tversky_loss(
     y_true: Tensor,
@@ -277,9 +315,14 @@ def focal_tversky_loss(
     Returns:
         float32 `(B,)` (`(B, T)`), in [0, 1].
     """
-    options = dict(ignore_class=ignore_class, per_image=per_image, from_logits=from_logits,
-                   include_background=include_background, data_format=data_format,
-                   spatial_dims=spatial_dims)
+    options = dict(
+        ignore_class=ignore_class,
+        per_image=per_image,
+        from_logits=from_logits,
+        include_background=include_background,
+        data_format=data_format,
+        spatial_dims=spatial_dims,
+    )
     seg, per_image = _prepare(y_true, y_pred, options)
     miss = 1.0 - _tversky_index(seg, per_image, alpha, beta, smooth, soft_label)
     perfect = miss <= 0.0  # False for NaN, so a NaN input stays NaN
@@ -321,9 +364,14 @@ def generalized_dice_loss(
     Returns:
         float32 `(B,)` (`(B, T)`), in [0, 1].
     """
-    options = dict(ignore_class=ignore_class, per_image=per_image, from_logits=from_logits,
-                   include_background=include_background, data_format=data_format,
-                   spatial_dims=spatial_dims)
+    options = dict(
+        ignore_class=ignore_class,
+        per_image=per_image,
+        from_logits=from_logits,
+        include_background=include_background,
+        data_format=data_format,
+        spatial_dims=spatial_dims,
+    )
     seg, per_image = _prepare(y_true, y_pred, options)
     k = seg.num_classes
     counted = seg.class_mask.copy()

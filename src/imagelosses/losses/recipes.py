@@ -28,8 +28,9 @@ _SMOOTHING = _checks.number(0.0, 1.0)
 KEEP_EPSILON = 1e-3
 
 
-@_checks.options(k=_checks.number(0.0, 100.0, exclusive_minimum=True), label_smoothing=_SMOOTHING,
-                 **_labels.LABEL_OPTIONS)
+@_checks.options(
+    k=_checks.number(0.0, 100.0, exclusive_minimum=True), label_smoothing=_SMOOTHING, **_labels.LABEL_OPTIONS
+)
 def top_k_cross_entropy_loss(
     y_true: Tensor,
     y_pred: Tensor,
@@ -62,9 +63,21 @@ def top_k_cross_entropy_loss(
     Returns:
         float32 `(B,)` (`(B, T)` for sequences), >= 0.
     """
-    term, seg, _ = pixel_terms(y_true, y_pred, 0.0, None, class_weights, False, None, ignore_class,
-                               include_background, from_logits, data_format, spatial_dims,
-                               label_smoothing)
+    term, seg, _ = pixel_terms(
+        y_true,
+        y_pred,
+        0.0,
+        None,
+        class_weights,
+        False,
+        None,
+        ignore_class,
+        include_background,
+        from_logits,
+        data_format,
+        spatial_dims,
+        label_smoothing,
+    )
     valid = seg.valid[..., 0]
     samples = seg.num_sample_axes if per_image else 0
     pixels = term.shape[samples:]
@@ -90,9 +103,15 @@ def top_k_cross_entropy_loss(
 _LAMBDA = _checks.non_negative()
 
 
-@_checks.options(lambda_dice=_LAMBDA, lambda_ce=_LAMBDA, smooth=_checks.non_negative(),
-                 squared=_checks.flag, soft_label=_checks.flag, label_smoothing=_SMOOTHING,
-                 **_labels.LABEL_OPTIONS)
+@_checks.options(
+    lambda_dice=_LAMBDA,
+    lambda_ce=_LAMBDA,
+    smooth=_checks.non_negative(),
+    squared=_checks.flag,
+    soft_label=_checks.flag,
+    label_smoothing=_SMOOTHING,
+    **_labels.LABEL_OPTIONS,
+)
 def dice_ce_loss(
     y_true: Tensor,
     y_pred: Tensor,
@@ -134,19 +153,37 @@ def dice_ce_loss(
     MONAI's cross-entropy always reads its input as logits, so its probabilities-in counterpart
     is `from_logits=False` here with softmax outputs.
     """
-    shared = dict(class_weights=class_weights, ignore_class=ignore_class, per_image=per_image,
-                  from_logits=from_logits, data_format=data_format, spatial_dims=spatial_dims)
-    dice = dice_loss(y_true, y_pred, smooth=smooth, squared=squared, soft_label=soft_label,
-                     include_background=include_background, **shared)
+    shared = dict(
+        class_weights=class_weights,
+        ignore_class=ignore_class,
+        per_image=per_image,
+        from_logits=from_logits,
+        data_format=data_format,
+        spatial_dims=spatial_dims,
+    )
+    dice = dice_loss(
+        y_true,
+        y_pred,
+        smooth=smooth,
+        squared=squared,
+        soft_label=soft_label,
+        include_background=include_background,
+        **shared,
+    )
     ce = cross_entropy_loss(y_true, y_pred, label_smoothing=label_smoothing, **shared)
     return lambda_dice * dice + lambda_ce * ce
 
 
-@_checks.options(lambda_dice=_LAMBDA, lambda_focal=_LAMBDA, gamma=_checks.non_negative(),
-                 alpha=lambda name, value: None if value is None else _checks.real(
-                     name, value, minimum=0.0, maximum=1.0),
-                 smooth=_checks.non_negative(), squared=_checks.flag, soft_label=_checks.flag,
-                 **_labels.LABEL_OPTIONS)
+@_checks.options(
+    lambda_dice=_LAMBDA,
+    lambda_focal=_LAMBDA,
+    gamma=_checks.non_negative(),
+    alpha=lambda name, value: None if value is None else _checks.real(name, value, minimum=0.0, maximum=1.0),
+    smooth=_checks.non_negative(),
+    squared=_checks.flag,
+    soft_label=_checks.flag,
+    **_labels.LABEL_OPTIONS,
+)
 def dice_focal_loss(
     y_true: Tensor,
     y_pred: Tensor,
@@ -188,9 +225,15 @@ def dice_focal_loss(
     multi-class form); MONAI's `DiceFocalLoss` applies a sigmoid focal loss to every channel
     of its logits, averaged over the channels, even with `softmax=True`.
     """
-    shared = dict(class_weights=class_weights, ignore_class=ignore_class, per_image=per_image,
-                  include_background=include_background, from_logits=from_logits,
-                  data_format=data_format, spatial_dims=spatial_dims)
+    shared = dict(
+        class_weights=class_weights,
+        ignore_class=ignore_class,
+        per_image=per_image,
+        include_background=include_background,
+        from_logits=from_logits,
+        data_format=data_format,
+        spatial_dims=spatial_dims,
+    )
     dice = dice_loss(y_true, y_pred, smooth=smooth, squared=squared, soft_label=soft_label, **shared)
     focal = focal_loss(y_true, y_pred, gamma=gamma, alpha=alpha, **shared)
     return lambda_dice * dice + lambda_focal * focal

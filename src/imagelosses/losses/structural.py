@@ -53,8 +53,15 @@ def ssim_loss(
         float32 `(B,)`, or `(B, T)` for sequences.
     """
     return 1.0 - ssim(
-        y_true, y_pred, max_val=max_val, filter_size=filter_size, filter_sigma=filter_sigma,
-        k1=k1, k2=k2, data_format=data_format, spatial_dims=spatial_dims,
+        y_true,
+        y_pred,
+        max_val=max_val,
+        filter_size=filter_size,
+        filter_sigma=filter_sigma,
+        k1=k1,
+        k2=k2,
+        data_format=data_format,
+        spatial_dims=spatial_dims,
     )
 
 
@@ -78,8 +85,16 @@ def ms_ssim_loss(
         float32 `(B,)`, or `(B, T)` for sequences.
     """
     return 1.0 - ms_ssim(
-        y_true, y_pred, max_val=max_val, power_factors=power_factors, filter_size=filter_size,
-        filter_sigma=filter_sigma, k1=k1, k2=k2, data_format=data_format, spatial_dims=spatial_dims,
+        y_true,
+        y_pred,
+        max_val=max_val,
+        power_factors=power_factors,
+        filter_size=filter_size,
+        filter_sigma=filter_sigma,
+        k1=k1,
+        k2=k2,
+        data_format=data_format,
+        spatial_dims=spatial_dims,
     )
 
 
@@ -122,14 +137,25 @@ def ms_ssim_l1_loss(
     """
     scales = len(check_power_factors(power_factors))
     similarity = ms_ssim_loss(
-        y_true, y_pred, max_val=max_val, power_factors=power_factors, filter_size=filter_size,
-        filter_sigma=filter_sigma, k1=k1, k2=k2, data_format=data_format, spatial_dims=spatial_dims,
+        y_true,
+        y_pred,
+        max_val=max_val,
+        power_factors=power_factors,
+        filter_size=filter_size,
+        filter_sigma=filter_sigma,
+        k1=k1,
+        k2=k2,
+        data_format=data_format,
+        spatial_dims=spatial_dims,
     )
     y_true, y_pred, layout = image_pair(y_true, y_pred, data_format=data_format, spatial_dims=spatial_dims)
     weighted = gaussian_blur(
-        ops.abs(y_true - y_pred), sigma=float(filter_sigma) * 2 ** (scales - 1),
-        size=ms_ssim_min_size(filter_size, scales), mode="valid",
-        data_format=layout.data_format, spatial_dims=layout.spatial_dims,
+        ops.abs(y_true - y_pred),
+        sigma=float(filter_sigma) * 2 ** (scales - 1),
+        size=ms_ssim_min_size(filter_size, scales),
+        mode="valid",
+        data_format=layout.data_format,
+        spatial_dims=layout.spatial_dims,
     )
     return alpha * similarity + (1.0 - alpha) * layout.per_sample_mean(weighted) / float(max_val)
 

@@ -30,9 +30,11 @@ from imagelosses.losses.overlap import dice_loss
 # MONAI's `smooth` of the harmonic mean: keeps 0/0 away when both ratios are 0.
 HARMONIC_EPSILON = 1e-4
 
-_OPTIONS = dict(iters=_checks.whole(0), smooth=_checks.positive(),
-                **_labels.label_options("include_background", "from_logits", "data_format",
-                                        "spatial_dims"))
+_OPTIONS = dict(
+    iters=_checks.whole(0),
+    smooth=_checks.positive(),
+    **_labels.label_options("include_background", "from_logits", "data_format", "spatial_dims"),
+)
 
 
 def _skeletons(x, seg, iters):
@@ -44,10 +46,10 @@ def _skeletons(x, seg, iters):
     return ops.reshape(skeleton, [ops.shape(x)[i] for i in range(samples)] + image)
 
 
-def _cldice(y_true, y_pred, iters, smooth, include_background, from_logits, data_format,
-            spatial_dims):
-    seg = _labels.prepare(y_true, y_pred, from_logits=from_logits, data_format=data_format,
-                          spatial_dims=spatial_dims)
+def _cldice(y_true, y_pred, iters, smooth, include_background, from_logits, data_format, spatial_dims):
+    seg = _labels.prepare(
+        y_true, y_pred, from_logits=from_logits, data_format=data_format, spatial_dims=spatial_dims
+    )
     p, t = seg.pred, seg.target
     if not include_background and seg.num_classes > 1:
         p, t = p[..., 1:], t[..., 1:]
@@ -85,8 +87,7 @@ def soft_cldice_loss(
     per image (its `reduction="none"`), with `softmax=True` / `sigmoid=True` for
     `from_logits=True`.
     """
-    return _cldice(y_true, y_pred, iters, smooth, include_background, from_logits, data_format,
-                   spatial_dims)
+    return _cldice(y_true, y_pred, iters, smooth, include_background, from_logits, data_format, spatial_dims)
 
 
 @_checks.options(alpha=_checks.number(0.0, 1.0), **_OPTIONS)
@@ -116,10 +117,16 @@ def dice_cldice_loss(
     Matches `monai.losses.SoftDiceclDiceLoss(iter_=iters, alpha=alpha, smooth_nr=smooth,
     smooth_dr=smooth)` per image.
     """
-    dice = dice_loss(y_true, y_pred, smooth=smooth, include_background=include_background,
-                     from_logits=from_logits, data_format=data_format, spatial_dims=spatial_dims)
-    cl = _cldice(y_true, y_pred, iters, smooth, include_background, from_logits, data_format,
-                 spatial_dims)
+    dice = dice_loss(
+        y_true,
+        y_pred,
+        smooth=smooth,
+        include_background=include_background,
+        from_logits=from_logits,
+        data_format=data_format,
+        spatial_dims=spatial_dims,
+    )
+    cl = _cldice(y_true, y_pred, iters, smooth, include_background, from_logits, data_format, spatial_dims)
     return (1.0 - alpha) * dice + alpha * cl
 
 

@@ -45,10 +45,12 @@ def _channels(seg):
     return p, t
 
 
-@_checks.options(weight=_checks.number(0.0, 1.0), delta=_checks.number(0.0, 1.0),
-                 gamma=_checks.number(0.0, 1.0),
-                 **_labels.label_options("ignore_class", "from_logits", "data_format",
-                                         "spatial_dims"))
+@_checks.options(
+    weight=_checks.number(0.0, 1.0),
+    delta=_checks.number(0.0, 1.0),
+    gamma=_checks.number(0.0, 1.0),
+    **_labels.label_options("ignore_class", "from_logits", "data_format", "spatial_dims"),
+)
 def asymmetric_unified_focal_loss(
     y_true: Tensor,
     y_pred: Tensor,
@@ -74,8 +76,14 @@ def asymmetric_unified_focal_loss(
     Returns:
         float32 `(B,)` (`(B, T)` for sequences), >= 0.
     """
-    seg = _labels.prepare(y_true, y_pred, from_logits=from_logits, ignore_class=ignore_class,
-                          data_format=data_format, spatial_dims=spatial_dims)
+    seg = _labels.prepare(
+        y_true,
+        y_pred,
+        from_logits=from_logits,
+        ignore_class=ignore_class,
+        data_format=data_format,
+        spatial_dims=spatial_dims,
+    )
     p, t = _channels(seg)
     k = p.shape[-1]
     axes = seg.pixel_axes(True)

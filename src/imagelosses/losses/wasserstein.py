@@ -35,11 +35,12 @@ def _distance_matrix(name, value):
     """None (every confusion costs 1) or a square matrix of non-negative reals, not all 0."""
     if value is None:
         return None
-    message = (f"Invalid value for argument `{name}`. Expected None or a square matrix (a list "
-               f"of K lists of K non-negative numbers, not all 0). Received: {name}={value!r}")
+    message = (
+        f"Invalid value for argument `{name}`. Expected None or a square matrix (a list "
+        f"of K lists of K non-negative numbers, not all 0). Received: {name}={value!r}"
+    )
     rows = np.asarray(value, dtype=object) if hasattr(value, "__len__") else None
-    if (rows is None or isinstance(value, (str, bytes)) or rows.ndim != 2
-            or rows.shape[0] != rows.shape[1]):
+    if rows is None or isinstance(value, (str, bytes)) or rows.ndim != 2 or rows.shape[0] != rows.shape[1]:
         raise ValueError(message)
     for entry in rows.ravel():
         if isinstance(entry, (bool, np.bool_)) or not isinstance(entry, numbers.Real):
@@ -57,14 +58,17 @@ def _normalised(distance_matrix, k: int) -> np.ndarray:
     if matrix.shape != (k, k):
         raise ValueError(
             f"Invalid value for argument `distance_matrix`. Expected a {k} x {k} matrix (the "
-            f"channels of `y_pred`). Received: shape {matrix.shape}")
+            f"channels of `y_pred`). Received: shape {matrix.shape}"
+        )
     return matrix / matrix.max()
 
 
-@_checks.options(distance_matrix=_distance_matrix, weighting_mode=_checks.one_of("default", "GDL"),
-                 smooth=_checks.non_negative(),
-                 **_labels.label_options("ignore_class", "from_logits", "data_format",
-                                         "spatial_dims"))
+@_checks.options(
+    distance_matrix=_distance_matrix,
+    weighting_mode=_checks.one_of("default", "GDL"),
+    smooth=_checks.non_negative(),
+    **_labels.label_options("ignore_class", "from_logits", "data_format", "spatial_dims"),
+)
 def generalized_wasserstein_dice_loss(
     y_true: Tensor,
     y_pred: Tensor,
@@ -89,12 +93,20 @@ def generalized_wasserstein_dice_loss(
     Returns:
         float32 `(B,)` (`(B, T)` for sequences), in [0, 1].
     """
-    seg = _labels.prepare(y_true, y_pred, from_logits=from_logits, ignore_class=ignore_class,
-                          data_format=data_format, spatial_dims=spatial_dims)
+    seg = _labels.prepare(
+        y_true,
+        y_pred,
+        from_logits=from_logits,
+        ignore_class=ignore_class,
+        data_format=data_format,
+        spatial_dims=spatial_dims,
+    )
     k = seg.num_classes
     if k < 2:
-        raise ValueError("`generalized_wasserstein_dice_loss` needs K >= 2 channels in `y_pred` "
-                         f"(class 0 is the background). Received: K={k}")
+        raise ValueError(
+            "`generalized_wasserstein_dice_loss` needs K >= 2 channels in `y_pred` "
+            f"(class 0 is the background). Received: K={k}"
+        )
     matrix = ops.convert_to_tensor(_normalised(distance_matrix, k).astype(np.float32))
     t, p = seg.target, seg.pred
     w = ops.sum(ops.matmul(t, matrix) * p, axis=-1)  # the target is 0 at void pixels

@@ -35,5 +35,4 @@ from imagelosses.metrics.confusion import (  # noqa: E402
     Specificity,
 )
 
-__all__ += ["FBetaScore", "GeneralizedDiceScore", "MatthewsCorrelation", "Precision", "Recall",
-            "Specificity"]
+__all__ += ["FBetaScore", "GeneralizedDiceScore", "MatthewsCorrelation", "Precision", "Recall", "Specificity"]

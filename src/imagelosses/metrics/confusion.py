@@ -42,21 +42,40 @@ def _zero_division(value):
         return value
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise ValueError(
-            "Invalid value for argument `zero_division`. Expected \"nan\" or a number in [0, 1]. "
-            f"Received: zero_division={value!r}")
+            'Invalid value for argument `zero_division`. Expected "nan" or a number in [0, 1]. '
+            f"Received: zero_division={value!r}"
+        )
     return _checks.real("zero_division", value, minimum=0.0, maximum=1.0)
 
 
 class _Confusion(_ClassCounts):
     """Per-class TP/FP/FN/TN from exact counts; subclasses define `score(tp, fp, fn, tn)`."""
 
-    def __init__(self, num_classes, *, average=None, zero_division="nan", threshold=0.5,
-                 ignore_class=None, from_logits=False, data_format=None, spatial_dims=None,
-                 name=None, dtype=None):
-        super().__init__(num_classes, average=average, threshold=threshold,
-                         ignore_class=ignore_class, from_logits=from_logits,
-                         data_format=data_format, spatial_dims=spatial_dims, name=name,
-                         dtype=dtype)
+    def __init__(
+        self,
+        num_classes,
+        *,
+        average=None,
+        zero_division="nan",
+        threshold=0.5,
+        ignore_class=None,
+        from_logits=False,
+        data_format=None,
+        spatial_dims=None,
+        name=None,
+        dtype=None,
+    ):
+        super().__init__(
+            num_classes,
+            average=average,
+            threshold=threshold,
+            ignore_class=ignore_class,
+            from_logits=from_logits,
+            data_format=data_format,
+            spatial_dims=spatial_dims,
+            name=name,
+            dtype=dtype,
+        )
         self.zero_division = _zero_division(zero_division)
         self.pixels = _ExactCounter(self, "pixels", 1)
 
@@ -72,8 +91,7 @@ class _Confusion(_ClassCounts):
 
     def _ratio(self, numerator, denominator):
         fill = float("nan") if self.zero_division == "nan" else self.zero_division
-        return ops.where(denominator > 0, numerator / ops.where(denominator > 0, denominator, 1.0),
-                         fill)
+        return ops.where(denominator > 0, numerator / ops.where(denominator > 0, denominator, 1.0), fill)
 
     def per_class(self):
         tp, predicted, actual = self.tp.value(), self.predicted.value(), self.actual.value()
@@ -105,12 +123,31 @@ _ARGS = """
 class Precision(_Confusion):
     __doc__ = "Precision per class, `tp / (tp + fp)`, from exact counts over all batches.\n" + _ARGS
 
-    def __init__(self, num_classes, average=None, zero_division="nan", threshold=0.5,
-                 ignore_class=None, from_logits=False, data_format=None, spatial_dims=None,
-                 name="precision", dtype=None):
-        super().__init__(num_classes, average=average, zero_division=zero_division,
-                         threshold=threshold, ignore_class=ignore_class, from_logits=from_logits,
-                         data_format=data_format, spatial_dims=spatial_dims, name=name, dtype=dtype)
+    def __init__(
+        self,
+        num_classes,
+        average=None,
+        zero_division="nan",
+        threshold=0.5,
+        ignore_class=None,
+        from_logits=False,
+        data_format=None,
+        spatial_dims=None,
+        name="precision",
+        dtype=None,
+    ):
+        super().__init__(
+            num_classes,
+            average=average,
+            zero_division=zero_division,
+            threshold=threshold,
+            ignore_class=ignore_class,
+            from_logits=from_logits,
+            data_format=data_format,
+            spatial_dims=spatial_dims,
+            name=name,
+            dtype=dtype,
+        )
 
     def score(self, tp, fp, fn, tn):
         return self._ratio(tp, tp + fp)
@@ -118,15 +155,35 @@ class Precision(_Confusion):
 
 @register_metric
 class Recall(_Confusion):
-    __doc__ = ("Recall (sensitivity) per class, `tp / (tp + fn)`, from exact counts over all "
-               "batches.\n" + _ARGS)
+    __doc__ = (
+        "Recall (sensitivity) per class, `tp / (tp + fn)`, from exact counts over all batches.\n" + _ARGS
+    )
 
-    def __init__(self, num_classes, average=None, zero_division="nan", threshold=0.5,
-                 ignore_class=None, from_logits=False, data_format=None, spatial_dims=None,
-                 name="recall", dtype=None):
-        super().__init__(num_classes, average=average, zero_division=zero_division,
-                         threshold=threshold, ignore_class=ignore_class, from_logits=from_logits,
-                         data_format=data_format, spatial_dims=spatial_dims, name=name, dtype=dtype)
+    def __init__(
+        self,
+        num_classes,
+        average=None,
+        zero_division="nan",
+        threshold=0.5,
+        ignore_class=None,
+        from_logits=False,
+        data_format=None,
+        spatial_dims=None,
+        name="recall",
+        dtype=None,
+    ):
+        super().__init__(
+            num_classes,
+            average=average,
+            zero_division=zero_division,
+            threshold=threshold,
+            ignore_class=ignore_class,
+            from_logits=from_logits,
+            data_format=data_format,
+            spatial_dims=spatial_dims,
+            name=name,
+            dtype=dtype,
+        )
 
     def score(self, tp, fp, fn, tn):
         return self._ratio(tp, tp + fn)
@@ -134,15 +191,35 @@ class Recall(_Confusion):
 
 @register_metric
 class Specificity(_Confusion):
-    __doc__ = ("Specificity per class, `tn / (tn + fp)` (one-vs-rest), from exact counts over all "
-               "batches.\n" + _ARGS)
+    __doc__ = (
+        "Specificity per class, `tn / (tn + fp)` (one-vs-rest), from exact counts over all batches.\n" + _ARGS
+    )
 
-    def __init__(self, num_classes, average=None, zero_division="nan", threshold=0.5,
-                 ignore_class=None, from_logits=False, data_format=None, spatial_dims=None,
-                 name="specificity", dtype=None):
-        super().__init__(num_classes, average=average, zero_division=zero_division,
-                         threshold=threshold, ignore_class=ignore_class, from_logits=from_logits,
-                         data_format=data_format, spatial_dims=spatial_dims, name=name, dtype=dtype)
+    def __init__(
+        self,
+        num_classes,
+        average=None,
+        zero_division="nan",
+        threshold=0.5,
+        ignore_class=None,
+        from_logits=False,
+        data_format=None,
+        spatial_dims=None,
+        name="specificity",
+        dtype=None,
+    ):
+        super().__init__(
+            num_classes,
+            average=average,
+            zero_division=zero_division,
+            threshold=threshold,
+            ignore_class=ignore_class,
+            from_logits=from_logits,
+            data_format=data_format,
+            spatial_dims=spatial_dims,
+            name=name,
+            dtype=dtype,
+        )
 
     def score(self, tp, fp, fn, tn):
         return self._ratio(tn, tn + fp)
@@ -150,16 +227,39 @@ class Specificity(_Confusion):
 
 @register_metric
 class FBetaScore(_Confusion):
-    __doc__ = ("F-beta per class, `(1 + b^2) tp / ((1 + b^2) tp + b^2 fn + fp)`, from exact "
-               "counts over all batches (beta = 1: F1, the Dice of `Dice`).\n" + _ARGS
-               + "        beta: > 0 (default 1); beta > 1 weighs recall more.\n")
+    __doc__ = (
+        "F-beta per class, `(1 + b^2) tp / ((1 + b^2) tp + b^2 fn + fp)`, from exact "
+        "counts over all batches (beta = 1: F1, the Dice of `Dice`).\n"
+        + _ARGS
+        + "        beta: > 0 (default 1); beta > 1 weighs recall more.\n"
+    )
 
-    def __init__(self, num_classes, beta=1.0, average=None, zero_division="nan", threshold=0.5,
-                 ignore_class=None, from_logits=False, data_format=None, spatial_dims=None,
-                 name="fbeta_score", dtype=None):
-        super().__init__(num_classes, average=average, zero_division=zero_division,
-                         threshold=threshold, ignore_class=ignore_class, from_logits=from_logits,
-                         data_format=data_format, spatial_dims=spatial_dims, name=name, dtype=dtype)
+    def __init__(
+        self,
+        num_classes,
+        beta=1.0,
+        average=None,
+        zero_division="nan",
+        threshold=0.5,
+        ignore_class=None,
+        from_logits=False,
+        data_format=None,
+        spatial_dims=None,
+        name="fbeta_score",
+        dtype=None,
+    ):
+        super().__init__(
+            num_classes,
+            average=average,
+            zero_division=zero_division,
+            threshold=threshold,
+            ignore_class=ignore_class,
+            from_logits=from_logits,
+            data_format=data_format,
+            spatial_dims=spatial_dims,
+            name=name,
+            dtype=dtype,
+        )
         self.beta = _checks.real("beta", beta, minimum=0.0, exclusive_minimum=True)
 
     def score(self, tp, fp, fn, tn):
@@ -172,15 +272,36 @@ class FBetaScore(_Confusion):
 
 @register_metric
 class MatthewsCorrelation(_Confusion):
-    __doc__ = ("Matthews correlation per class (one-vs-rest), in [-1, 1], from exact counts over "
-               "all batches.\n" + _ARGS)
+    __doc__ = (
+        "Matthews correlation per class (one-vs-rest), in [-1, 1], from exact counts over "
+        "all batches.\n" + _ARGS
+    )
 
-    def __init__(self, num_classes, average=None, zero_division="nan", threshold=0.5,
-                 ignore_class=None, from_logits=False, data_format=None, spatial_dims=None,
-                 name="matthews_correlation", dtype=None):
-        super().__init__(num_classes, average=average, zero_division=zero_division,
-                         threshold=threshold, ignore_class=ignore_class, from_logits=from_logits,
-                         data_format=data_format, spatial_dims=spatial_dims, name=name, dtype=dtype)
+    def __init__(
+        self,
+        num_classes,
+        average=None,
+        zero_division="nan",
+        threshold=0.5,
+        ignore_class=None,
+        from_logits=False,
+        data_format=None,
+        spatial_dims=None,
+        name="matthews_correlation",
+        dtype=None,
+    ):
+        super().__init__(
+            num_classes,
+            average=average,
+            zero_division=zero_division,
+            threshold=threshold,
+            ignore_class=ignore_class,
+            from_logits=from_logits,
+            data_format=data_format,
+            spatial_dims=spatial_dims,
+            name=name,
+            dtype=dtype,
+        )
 
     def score(self, tp, fp, fn, tn):
         # a product of four square roots: the product of the four sums overflows float32 sooner
@@ -209,19 +330,35 @@ class GeneralizedDiceScore(_ClassCounts):
         threshold, ignore_class, from_logits, data_format, spatial_dims: as in `IoU`.
     """
 
-    def __init__(self, num_classes, weight_type="square", include_background=True, threshold=0.5,
-                 ignore_class=None, from_logits=False, data_format=None, spatial_dims=None,
-                 name="generalized_dice_score", dtype=None):
-        super().__init__(num_classes, average=None, threshold=threshold, ignore_class=ignore_class,
-                         from_logits=from_logits, data_format=data_format,
-                         spatial_dims=spatial_dims, name=name, dtype=dtype)
+    def __init__(
+        self,
+        num_classes,
+        weight_type="square",
+        include_background=True,
+        threshold=0.5,
+        ignore_class=None,
+        from_logits=False,
+        data_format=None,
+        spatial_dims=None,
+        name="generalized_dice_score",
+        dtype=None,
+    ):
+        super().__init__(
+            num_classes,
+            average=None,
+            threshold=threshold,
+            ignore_class=ignore_class,
+            from_logits=from_logits,
+            data_format=data_format,
+            spatial_dims=spatial_dims,
+            name=name,
+            dtype=dtype,
+        )
         check_choice("weight_type", weight_type, WEIGHT_TYPES)
         self.weight_type = weight_type
         self.include_background = _checks.boolean("include_background", include_background)
-        self.total = self.add_variable(shape=(), initializer="zeros", dtype="float32",
-                                       name="total")
-        self.images = self.add_variable(shape=(), initializer="zeros", dtype="float32",
-                                        name="images")
+        self.total = self.add_variable(shape=(), initializer="zeros", dtype="float32", name="total")
+        self.images = self.add_variable(shape=(), initializer="zeros", dtype="float32", name="images")
 
     def _scores(self, predicted, actual):
         rank = len(predicted.shape)
@@ -233,31 +370,31 @@ class GeneralizedDiceScore(_ClassCounts):
             tp, p, t = tp[..., 1:], p[..., 1:], t[..., 1:]
         present = t > 0
         safe = ops.where(present, t, 1.0)
-        w = {"square": 1.0 / ops.square(safe), "simple": 1.0 / safe,
-             "uniform": ops.ones_like(safe)}[self.weight_type]
+        w = {"square": 1.0 / ops.square(safe), "simple": 1.0 / safe, "uniform": ops.ones_like(safe)}[
+            self.weight_type
+        ]
         w = ops.where(present, w, 0.0)
         largest = ops.max(w, axis=-1, keepdims=True, initial=0.0)
         w = ops.where(present, w, ops.where(largest > 0, largest, 1.0))
         numerator = 2.0 * ops.sum(w * tp, axis=-1)
         denominator = ops.sum(w * (t + p), axis=-1)
-        return ops.where(denominator > 0, numerator / ops.where(denominator > 0, denominator, 1.0),
-                         1.0)
+        return ops.where(denominator > 0, numerator / ops.where(denominator > 0, denominator, 1.0), 1.0)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         predicted, actual, valid = self._hard(y_true, y_pred)
         scores = self._scores(predicted * valid, actual * valid)
-        weights = ops.ones_like(scores) if sample_weight is None else \
-            ops.broadcast_to(to_float(sample_weight, "sample_weight"), ops.shape(scores))
+        weights = (
+            ops.ones_like(scores)
+            if sample_weight is None
+            else ops.broadcast_to(to_float(sample_weight, "sample_weight"), ops.shape(scores))
+        )
         self.total.assign(self.total + ops.sum(weights * scores))
         self.images.assign(self.images + ops.sum(weights))
 
     def result(self):
-        return ops.where(self.images > 0, self.total / ops.maximum(self.images, 1e-12),
-                         float("nan"))
+        return ops.where(self.images > 0, self.total / ops.maximum(self.images, 1e-12), float("nan"))
 
     def get_config(self):
         config = super().get_config()
         config.pop("average")
-        return {**config, "weight_type": self.weight_type,
-                "include_background": self.include_background}
-
+        return {**config, "weight_type": self.weight_type, "include_background": self.include_background}

@@ -40,10 +40,10 @@ class _ExactCounter:
     """An int32 pair of metric variables holding `high * RADIX + low` for a vector of counts."""
 
     def __init__(self, metric, name: str, size: int):
-        self.high = metric.add_variable(shape=(size,), initializer="zeros", dtype="int32",
-                                        name=f"{name}_high")
-        self.low = metric.add_variable(shape=(size,), initializer="zeros", dtype="int32",
-                                       name=f"{name}_low")
+        self.high = metric.add_variable(
+            shape=(size,), initializer="zeros", dtype="int32", name=f"{name}_high"
+        )
+        self.low = metric.add_variable(shape=(size,), initializer="zeros", dtype="int32", name=f"{name}_low")
 
     def add(self, counts):
         low = self.low + ops.cast(counts, "int32")
@@ -87,8 +87,19 @@ def _check_classes(num_classes) -> int:
 class _ClassCounts(keras.metrics.Metric):
     """Per-class TP, predicted and true pixel counts; subclasses define the ratio."""
 
-    def __init__(self, num_classes, *, average=None, threshold=0.5, ignore_class=None,
-                 from_logits=False, data_format=None, spatial_dims=None, name=None, dtype=None):
+    def __init__(
+        self,
+        num_classes,
+        *,
+        average=None,
+        threshold=0.5,
+        ignore_class=None,
+        from_logits=False,
+        data_format=None,
+        spatial_dims=None,
+        name=None,
+        dtype=None,
+    ):
         super().__init__(name=name, dtype=dtype)
         self.num_classes = _check_classes(num_classes)
         check_choice("average", average, AVERAGES)
@@ -100,8 +111,7 @@ class _ClassCounts(keras.metrics.Metric):
                 f"(foreground where p >= threshold). Received: threshold={threshold!r}"
             )
         _labels.check_ignore_class(ignore_class)
-        self.ignore_class = list(ignore_class) if isinstance(ignore_class, (list, tuple)) \
-            else ignore_class
+        self.ignore_class = list(ignore_class) if isinstance(ignore_class, (list, tuple)) else ignore_class
         self.from_logits = _labels.check_bool("from_logits", from_logits)
         # resolved now, so a saved metric keeps its layout whatever the loading session's setting
         self.data_format = resolve_data_format(data_format)
@@ -112,9 +122,15 @@ class _ClassCounts(keras.metrics.Metric):
 
     def _hard(self, y_true, y_pred):
         """One-hot predicted classes and one-hot labels, `(N..., C)` float32, masked."""
-        seg = _labels.prepare(y_true, y_pred, from_logits=self.from_logits,
-                              ignore_class=self.ignore_class, data_format=self.data_format,
-                              spatial_dims=self.spatial_dims, for_loss=False)
+        seg = _labels.prepare(
+            y_true,
+            y_pred,
+            from_logits=self.from_logits,
+            ignore_class=self.ignore_class,
+            data_format=self.data_format,
+            spatial_dims=self.spatial_dims,
+            for_loss=False,
+        )
         k = seg.num_classes
         if k not in (self.num_classes, 1) or (k == 1 and self.num_classes != 2):
             raise ValueError(
@@ -131,8 +147,11 @@ class _ClassCounts(keras.metrics.Metric):
             labels = ops.cast(ops.expand_dims(ops.argmax(seg.target, axis=-1), -1), "float32")
             # a pixel with an all-zero label row (out of range under jit) belongs to no class
             labels = ops.where(ops.sum(seg.target, axis=-1, keepdims=True) > 0, labels, -1.0)
-        return (ops.cast(ops.equal(predicted, classes), "float32"),
-                ops.cast(ops.equal(labels, classes), "float32"), seg.valid)
+        return (
+            ops.cast(ops.equal(predicted, classes), "float32"),
+            ops.cast(ops.equal(labels, classes), "float32"),
+            seg.valid,
+        )
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         predicted, actual, valid = self._hard(y_true, y_pred)
@@ -150,8 +169,7 @@ class _ClassCounts(keras.metrics.Metric):
         """The score of each class `(C,)`; NaN for a class absent from labels and predictions."""
         tp, predicted, actual = self.tp.value(), self.predicted.value(), self.actual.value()
         denominator = predicted + actual - (2.0 - self.TP_WEIGHT) * tp  # w tp + fp + fn
-        return ops.where(denominator > 0, self.TP_WEIGHT * tp / ops.maximum(denominator, 1.0),
-                         float("nan"))
+        return ops.where(denominator > 0, self.TP_WEIGHT * tp / ops.maximum(denominator, 1.0), float("nan"))
 
     def result(self):
         values = self.per_class()
@@ -163,10 +181,16 @@ class _ClassCounts(keras.metrics.Metric):
         return {"tp": tp, "fp": predicted - tp, "fn": actual - tp}
 
     def get_config(self):
-        return {**super().get_config(), "num_classes": self.num_classes, "average": self.average,
-                "threshold": self.threshold, "ignore_class": self.ignore_class,
-                "from_logits": self.from_logits, "data_format": self.data_format,
-                "spatial_dims": self.spatial_dims}
+        return {
+            **super().get_config(),
+            "num_classes": self.num_classes,
+            "average": self.average,
+            "threshold": self.threshold,
+            "ignore_class": self.ignore_class,
+            "from_logits": self.from_logits,
+            "data_format": self.data_format,
+            "spatial_dims": self.spatial_dims,
+        }
 
 
 @register_metric
@@ -185,12 +209,29 @@ class IoU(_ClassCounts):
     `tf.compat.v1.metrics.mean_iou`. `counts()` returns the exact totals.
     """
 
-    def __init__(self, num_classes, average=None, threshold=0.5, ignore_class=None,
-                 from_logits=False, data_format=None, spatial_dims=None, name="iou", dtype=None):
-        super().__init__(num_classes, average=average, threshold=threshold,
-                         ignore_class=ignore_class, from_logits=from_logits,
-                         data_format=data_format, spatial_dims=spatial_dims, name=name, dtype=dtype)
-
+    def __init__(
+        self,
+        num_classes,
+        average=None,
+        threshold=0.5,
+        ignore_class=None,
+        from_logits=False,
+        data_format=None,
+        spatial_dims=None,
+        name="iou",
+        dtype=None,
+    ):
+        super().__init__(
+            num_classes,
+            average=average,
+            threshold=threshold,
+            ignore_class=ignore_class,
+            from_logits=from_logits,
+            data_format=data_format,
+            spatial_dims=spatial_dims,
+            name=name,
+            dtype=dtype,
+        )
 
 
 @register_metric
@@ -202,12 +243,29 @@ class Dice(_ClassCounts):
 
     TP_WEIGHT = 2.0
 
-    def __init__(self, num_classes, average=None, threshold=0.5, ignore_class=None,
-                 from_logits=False, data_format=None, spatial_dims=None, name="dice", dtype=None):
-        super().__init__(num_classes, average=average, threshold=threshold,
-                         ignore_class=ignore_class, from_logits=from_logits,
-                         data_format=data_format, spatial_dims=spatial_dims, name=name, dtype=dtype)
-
+    def __init__(
+        self,
+        num_classes,
+        average=None,
+        threshold=0.5,
+        ignore_class=None,
+        from_logits=False,
+        data_format=None,
+        spatial_dims=None,
+        name="dice",
+        dtype=None,
+    ):
+        super().__init__(
+            num_classes,
+            average=average,
+            threshold=threshold,
+            ignore_class=ignore_class,
+            from_logits=from_logits,
+            data_format=data_format,
+            spatial_dims=spatial_dims,
+            name=name,
+            dtype=dtype,
+        )
 
 
 DEFAULT_THRESHOLDS = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))
@@ -230,8 +288,16 @@ class ThresholdedMeanIoU(keras.metrics.Metric):
             channel: the foreground probability (or logit).
     """
 
-    def __init__(self, thresholds=DEFAULT_THRESHOLDS, ignore_class=None, from_logits=False,
-                 data_format=None, spatial_dims=None, name="thresholded_mean_iou", dtype=None):
+    def __init__(
+        self,
+        thresholds=DEFAULT_THRESHOLDS,
+        ignore_class=None,
+        from_logits=False,
+        data_format=None,
+        spatial_dims=None,
+        name="thresholded_mean_iou",
+        dtype=None,
+    ):
         super().__init__(name=name, dtype=dtype)
         if isinstance(thresholds, numbers.Real):
             thresholds = [thresholds]
@@ -243,8 +309,7 @@ class ThresholdedMeanIoU(keras.metrics.Metric):
             )
         self.thresholds = values
         _labels.check_ignore_class(ignore_class)
-        self.ignore_class = list(ignore_class) if isinstance(ignore_class, (list, tuple)) \
-            else ignore_class
+        self.ignore_class = list(ignore_class) if isinstance(ignore_class, (list, tuple)) else ignore_class
         self.from_logits = _labels.check_bool("from_logits", from_logits)
         # resolved now, so a saved metric keeps its layout whatever the loading session's setting
         self.data_format = resolve_data_format(data_format)
@@ -256,9 +321,15 @@ class ThresholdedMeanIoU(keras.metrics.Metric):
         self.total = _ExactCounter(self, "total", 1)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        seg = _labels.prepare(y_true, y_pred, from_logits=self.from_logits,
-                              ignore_class=self.ignore_class, data_format=self.data_format,
-                              spatial_dims=self.spatial_dims, for_loss=False)
+        seg = _labels.prepare(
+            y_true,
+            y_pred,
+            from_logits=self.from_logits,
+            ignore_class=self.ignore_class,
+            data_format=self.data_format,
+            spatial_dims=self.spatial_dims,
+            for_loss=False,
+        )
         if seg.num_classes != 1:
             raise ValueError(
                 "`ThresholdedMeanIoU` takes one channel of foreground probabilities. "
@@ -289,6 +360,11 @@ class ThresholdedMeanIoU(keras.metrics.Metric):
         return _nan_mean(_nan_mean(self.per_threshold()))
 
     def get_config(self):
-        return {**super().get_config(), "thresholds": list(self.thresholds),
-                "ignore_class": self.ignore_class, "from_logits": self.from_logits,
-                "data_format": self.data_format, "spatial_dims": self.spatial_dims}
+        return {
+            **super().get_config(),
+            "thresholds": list(self.thresholds),
+            "ignore_class": self.ignore_class,
+            "from_logits": self.from_logits,
+            "data_format": self.data_format,
+            "spatial_dims": self.spatial_dims,
+        }

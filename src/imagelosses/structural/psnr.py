@@ -19,7 +19,11 @@ PSNR_MSE_FLOOR = 1e-10
 
 @_checks.options(max_val=_checks.positive(), **_checks.LAYOUT)
 def psnr(
-    y_true: Tensor, y_pred: Tensor, *, max_val: float = 1.0, data_format: str | None = None,
+    y_true: Tensor,
+    y_pred: Tensor,
+    *,
+    max_val: float = 1.0,
+    data_format: str | None = None,
     spatial_dims: int | None = None,
 ) -> Tensor:
     """Peak signal-to-noise ratio in decibels: `10 log10(max_val**2 / max(mse, floor))`.

@@ -58,16 +58,18 @@ SSIM_OPTIONS = {
 }
 MS_SSIM_OPTIONS = {**SSIM_OPTIONS, "power_factors": _power_factors}
 
-_checks.SHARED_DOCS.update({
-    "max_val": "the dynamic range of the images (1.0 for [0, 1], 255.0 for 8-bit), > 0.",
-    "filter_size": "odd number of Gaussian taps per axis (default 11); every spatial size must reach it.",
-    "filter_sigma": "width of the Gaussian window, > 0 (default 1.5).",
-    "k1": "stabilising constant of the luminance term, `c1 = (k1 max_val)**2`, >= 0 (default 0.01).",
-    "k2": "stabilising constant of the contrast-structure term, `c2 = (k2 max_val)**2`, >= 0 "
-    "(default 0.03).",
-    "power_factors": "one non-negative weight per scale, finest first (default Wang et al.'s five); "
-    "the number of scales is its length.",
-})
+_checks.SHARED_DOCS.update(
+    {
+        "max_val": "the dynamic range of the images (1.0 for [0, 1], 255.0 for 8-bit), > 0.",
+        "filter_size": "odd number of Gaussian taps per axis (default 11); every spatial size must reach it.",
+        "filter_sigma": "width of the Gaussian window, > 0 (default 1.5).",
+        "k1": "stabilising constant of the luminance term, `c1 = (k1 max_val)**2`, >= 0 (default 0.01).",
+        "k2": "stabilising constant of the contrast-structure term, `c2 = (k2 max_val)**2`, >= 0 "
+        "(default 0.03).",
+        "power_factors": "one non-negative weight per scale, finest first (default Wang et al.'s five); "
+        "the number of scales is its length.",
+    }
+)
 
 
 def _check_options(max_val, filter_size, filter_sigma, k1, k2):
@@ -140,8 +142,16 @@ def _prepare(y_true, y_pred, max_val, filter_size, filter_sigma, k1, k2, data_fo
 
 @_checks.options(**SSIM_OPTIONS)
 def ssim_map(
-    y_true: Tensor, y_pred: Tensor, *, max_val: float = 1.0, filter_size: int = 11, filter_sigma: float = 1.5,
-    k1: float = 0.01, k2: float = 0.03, data_format: str | None = None, spatial_dims: int | None = None,
+    y_true: Tensor,
+    y_pred: Tensor,
+    *,
+    max_val: float = 1.0,
+    filter_size: int = 11,
+    filter_sigma: float = 1.5,
+    k1: float = 0.01,
+    k2: float = 0.03,
+    data_format: str | None = None,
+    spatial_dims: int | None = None,
 ) -> Tensor:
     """The local SSIM map `luminance * cs` (see the module docstring), per channel.
 
@@ -162,8 +172,16 @@ def ssim_map(
 
 @_checks.options(**SSIM_OPTIONS)
 def ssim(
-    y_true: Tensor, y_pred: Tensor, *, max_val: float = 1.0, filter_size: int = 11, filter_sigma: float = 1.5,
-    k1: float = 0.01, k2: float = 0.03, data_format: str | None = None, spatial_dims: int | None = None,
+    y_true: Tensor,
+    y_pred: Tensor,
+    *,
+    max_val: float = 1.0,
+    filter_size: int = 11,
+    filter_sigma: float = 1.5,
+    k1: float = 0.01,
+    k2: float = 0.03,
+    data_format: str | None = None,
+    spatial_dims: int | None = None,
 ) -> Tensor:
     """Structural similarity of each image pair: the mean of the SSIM map over space and channels.
 
@@ -262,9 +280,17 @@ def _clipped_power(term, exponent: float):
 
 @_checks.options(**MS_SSIM_OPTIONS)
 def ms_ssim(
-    y_true: Tensor, y_pred: Tensor, *, max_val: float = 1.0,
-    power_factors: Sequence[float] = MS_SSIM_POWER_FACTORS, filter_size: int = 11, filter_sigma: float = 1.5,
-    k1: float = 0.01, k2: float = 0.03, data_format: str | None = None, spatial_dims: int | None = None,
+    y_true: Tensor,
+    y_pred: Tensor,
+    *,
+    max_val: float = 1.0,
+    power_factors: Sequence[float] = MS_SSIM_POWER_FACTORS,
+    filter_size: int = 11,
+    filter_sigma: float = 1.5,
+    k1: float = 0.01,
+    k2: float = 0.03,
+    data_format: str | None = None,
+    spatial_dims: int | None = None,
 ) -> Tensor:
     """Multi-scale structural similarity of each image pair.
 
@@ -304,7 +330,9 @@ def ms_ssim(
     )
     scales = len(powers)
     _check_min_size(
-        y_pred, layout, ms_ssim_min_size(options[1], scales),
+        y_pred,
+        layout,
+        ms_ssim_min_size(options[1], scales),
         f"MS-SSIM with filter_size={options[1]} and {scales} scales (len(power_factors))",
         " (use a shorter `power_factors` or a smaller `filter_size` for smaller images)",
     )
@@ -319,4 +347,3 @@ def ms_ssim(
         product = value if product is None else product * value
         surrogates = surrogate if surrogates is None else surrogates + surrogate
     return ops.mean(product + surrogates, axis=-1)  # after the spatial means channels are last
-

@@ -32,9 +32,7 @@ CASES = [
         name="sobel_normalized_valid",
         loss="SobelLoss",
         make=lambda **layout: SobelLoss(normalize=True, mode="valid", **layout),
-        reference=lambda t, p, d: reference_sobel_loss(
-            t, p, normalize=True, mode="valid", spatial_dims=d
-        ),
+        reference=lambda t, p, d: reference_sobel_loss(t, p, normalize=True, mode="valid", spatial_dims=d),
     ),
     Case(
         name="laplacian_mse",
@@ -65,7 +63,8 @@ CASES = [
         make=lambda **layout: WeightedSum(
             [SobelLoss(**layout), keras.losses.MeanSquaredError()], weights=[0.2, 0.8]
         ),
-        reference=lambda t, p, d: 0.2 * reference_sobel_loss(t, p, spatial_dims=d)
-        + 0.8 * reference_mse(t, p),
+        reference=lambda t, p, d: (
+            0.2 * reference_sobel_loss(t, p, spatial_dims=d) + 0.8 * reference_mse(t, p)
+        ),
     ),
 ]

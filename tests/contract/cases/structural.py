@@ -37,8 +37,9 @@ CASES = [
         name="ssim_small_window_max_val_2",
         loss="SSIMLoss",
         make=lambda **layout: SSIMLoss(max_val=2.0, filter_size=7, filter_sigma=1.0, k1=0.02, **layout),
-        reference=lambda t, p, d: 1.0 - reference_ssim(t, p, max_val=2.0, filter_size=7,
-                                                       filter_sigma=1.0, k1=0.02),
+        reference=lambda t, p, d: (
+            1.0 - reference_ssim(t, p, max_val=2.0, filter_size=7, filter_sigma=1.0, k1=0.02)
+        ),
         channels=2,
         bounds=(0.0, 2.0),
     ),
