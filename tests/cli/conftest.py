@@ -24,11 +24,14 @@ def _has(module: str, *names: str) -> bool:
 
 HAS_STRUCTURAL = _has("imagelosses", "ssim", "ms_ssim", "psnr")
 HAS_SEGMENTATION = _has("imagelosses", "CrossEntropyLoss", "DiceLoss") and _has(
-    "imagelosses.metrics", "IoU", "Dice")
-needs_structural = pytest.mark.skipif(not HAS_STRUCTURAL,
-                                      reason="imagelosses.ssim/ms_ssim/psnr not in this installation")
-needs_segmentation = pytest.mark.skipif(not HAS_SEGMENTATION,
-                                        reason="segmentation losses/metrics not in this installation")
+    "imagelosses.metrics", "IoU", "Dice"
+)
+needs_structural = pytest.mark.skipif(
+    not HAS_STRUCTURAL, reason="imagelosses.ssim/ms_ssim/psnr not in this installation"
+)
+needs_segmentation = pytest.mark.skipif(
+    not HAS_SEGMENTATION, reason="segmentation losses/metrics not in this installation"
+)
 
 
 @pytest.fixture
@@ -61,8 +64,7 @@ def photo_folder(tmp_path):
 # batch 16: 128 Adam steps at 3e-3, the default U-Net), scored on 16 held-out images instead of
 # 48. Shorter budgets were borderline: 64 steps at 3e-3 gave ring IoUs of 0.31-0.57 (Dice on
 # torch, both losses on tensorflow), and at 1e-2 cross-entropy stayed at all-background on jax.
-CI_SEGMENT = dict(size=64, count=256, test_count=16, epochs=8, batch_size=16, learning_rate=3e-3,
-                  width=12)
+CI_SEGMENT = dict(size=64, count=256, test_count=16, epochs=8, batch_size=16, learning_rate=3e-3, width=12)
 RARE = ("disc", "ring")
 
 
@@ -85,8 +87,7 @@ def ci_run(tmp_path_factory):
     """The CI-sized segment bake-off of cross-entropy and Dice (from logits), seed 0, once per
     session: (the segment result of metrics.json, the printed summary)."""
     folder = tmp_path_factory.mktemp("ci_segment")
-    code, stdout, stderr = run_segment_bakeoff(["--losses", "ce,dice", "--seed", "0"], folder,
-                                               CI_SEGMENT)
+    code, stdout, stderr = run_segment_bakeoff(["--losses", "ce,dice", "--seed", "0"], folder, CI_SEGMENT)
     assert code == 0, stderr[-3000:]
     (segment,) = json.loads((folder / "metrics.json").read_text())["results"]
     return segment, stdout

@@ -36,8 +36,9 @@ def _check_report(folder):
 @needs_structural
 def test_quick_restore_writes_a_complete_report(run_cli, tmp_path):
     out = tmp_path / "report"
-    code, stdout, stderr = run_cli("bakeoff", "--task", "restore", "--losses", "mse,mae+0.1*sobel",
-                                   *TINY, "--out", out)
+    code, stdout, stderr = run_cli(
+        "bakeoff", "--task", "restore", "--losses", "mse,mae+0.1*sobel", *TINY, "--out", out
+    )
     assert code == 0, stderr
     assert "restore 1/2 mse" in stderr and "epoch 1/1" in stderr  # progress per run
     assert "input (no net)" in stdout and "max |output|" in stdout
@@ -54,15 +55,19 @@ def test_quick_restore_writes_a_complete_report(run_cli, tmp_path):
     for verdict in restore["verdicts"]:  # a best, or a tie, for every score
         assert (verdict["best"] is None) != (verdict["tied"] == [])
     assert {f.split("/")[-1] for f in restore["figures"]} == {
-        "restore_examples.png", "restore_curves.png", "restore_metrics.png"}
+        "restore_examples.png",
+        "restore_curves.png",
+        "restore_metrics.png",
+    }
 
 
 @needs_structural
 def test_same_seed_gives_the_same_numbers(run_cli, tmp_path):
     results = []
     for name in ("one", "two"):
-        code, _, err = run_cli("bakeoff", "--task", "restore", "--losses", "mse", *TINY,
-                               "--out", tmp_path / name)
+        code, _, err = run_cli(
+            "bakeoff", "--task", "restore", "--losses", "mse", *TINY, "--out", tmp_path / name
+        )
         assert code == 0, err
         data = json.loads((tmp_path / name / "metrics.json").read_text())
         results.append(data["results"][0]["runs"][0]["metrics"])
@@ -75,11 +80,15 @@ def test_two_seeds_give_a_std_column_and_bands(run_cli, tmp_path, monkeypatch):
 
     bands = []
     fill_between = matplotlib.axes.Axes.fill_between
-    monkeypatch.setattr(matplotlib.axes.Axes, "fill_between",
-                        lambda self, *a, **k: bands.append(a) or fill_between(self, *a, **k))
+    monkeypatch.setattr(
+        matplotlib.axes.Axes,
+        "fill_between",
+        lambda self, *a, **k: bands.append(a) or fill_between(self, *a, **k),
+    )
     out = tmp_path / "two"
-    code, stdout, err = run_cli("bakeoff", "--task", "restore", "--losses", "mse,mae",
-                                *TINY, "--seeds", "2", "--out", out)
+    code, stdout, err = run_cli(
+        "bakeoff", "--task", "restore", "--losses", "mse,mae", *TINY, "--seeds", "2", "--out", out
+    )
     assert code == 0, err
     assert "±" in stdout and "over 2 seeds (3, 4)" in stdout
     (restore,) = _check_report(out)["results"]
@@ -105,14 +114,23 @@ def test_metrics_json_records_the_command_once(run_cli, tmp_path):
 @needs_segmentation
 def test_quick_segment_scores_iou_per_class(run_cli, tmp_path):
     out = tmp_path / "seg"
-    code, stdout, stderr = run_cli("bakeoff", "--task", "segment", "--losses", "ce,ce+dice",
-                                   *TINY, "--out", out)
+    code, stdout, stderr = run_cli(
+        "bakeoff", "--task", "segment", "--losses", "ce,ce+dice", *TINY, "--out", out
+    )
     assert code == 0, stderr
     metrics = _check_report(out)
     (segment,) = metrics["results"]
     names = {m["name"] for m in segment["metrics"]}
-    assert {"IoU background", "IoU disc", "IoU ring", "mean IoU", "Dice background", "Dice disc",
-            "Dice ring", "mean Dice"} <= names
+    assert {
+        "IoU background",
+        "IoU disc",
+        "IoU ring",
+        "mean IoU",
+        "Dice background",
+        "Dice disc",
+        "Dice ring",
+        "mean Dice",
+    } <= names
     assert "Dice disc" in stdout and "max |logit|" in stdout
     for run in segment["runs"]:
         assert run["diagnostics"]["output"] == "logit"
@@ -124,8 +142,7 @@ def test_quick_segment_scores_iou_per_class(run_cli, tmp_path):
 @needs_structural
 def test_user_images_restore(run_cli, tmp_path, photo_folder):
     out = tmp_path / "mine"
-    code, _, err = run_cli("bakeoff", "--images", photo_folder, "--losses", "mse", *TINY,
-                           "--out", out)
+    code, _, err = run_cli("bakeoff", "--images", photo_folder, "--losses", "mse", *TINY, "--out", out)
     assert code == 0, err
     data = _check_report(out)
     assert data["results"][0]["data"]["heldout_files"]
@@ -134,13 +151,15 @@ def test_user_images_restore(run_cli, tmp_path, photo_folder):
 def test_user_images_errors_list_the_bad_files(run_cli, tmp_path, photo_folder):
     (photo_folder / "broken.png").write_bytes(b"\x89PNG nonsense")
     (photo_folder / "notes.txt").write_text("hello")
-    code, _, err = run_cli("bakeoff", "--images", photo_folder, "--losses", "mse", *TINY,
-                           "--out", tmp_path / "x")
+    code, _, err = run_cli(
+        "bakeoff", "--images", photo_folder, "--losses", "mse", *TINY, "--out", tmp_path / "x"
+    )
     assert code == 1
     assert "notes.txt" in err
     os.remove(photo_folder / "notes.txt")
-    code, _, err = run_cli("bakeoff", "--images", photo_folder, "--losses", "mse", *TINY,
-                           "--out", tmp_path / "x")
+    code, _, err = run_cli(
+        "bakeoff", "--images", photo_folder, "--losses", "mse", *TINY, "--out", tmp_path / "x"
+    )
     assert code == 1 and "broken.png" in err and "unreadable" in err
 
 
@@ -149,12 +168,32 @@ def test_user_masks_unpaired_and_mismatched(run_cli, tmp_path, photo_folder):
     masks.mkdir()
     Image.fromarray(np.zeros((120, 120), np.uint8)).save(masks / "camera.png")
     Image.fromarray(np.zeros((100, 120), np.uint8)).save(masks / "moon.png")
-    code, _, err = run_cli("bakeoff", "--images", photo_folder, "--masks", masks, *TINY,
-                           "--losses", "sparse_categorical_crossentropy", "--out", tmp_path / "x")
+    code, _, err = run_cli(
+        "bakeoff",
+        "--images",
+        photo_folder,
+        "--masks",
+        masks,
+        *TINY,
+        "--losses",
+        "sparse_categorical_crossentropy",
+        "--out",
+        tmp_path / "x",
+    )
     assert code == 1 and "coins.png" in err and "unpaired" in err
     Image.fromarray(np.zeros((120, 120), np.uint8)).save(masks / "coins.png")
-    code, _, err = run_cli("bakeoff", "--images", photo_folder, "--masks", masks, *TINY,
-                           "--losses", "sparse_categorical_crossentropy", "--out", tmp_path / "x")
+    code, _, err = run_cli(
+        "bakeoff",
+        "--images",
+        photo_folder,
+        "--masks",
+        masks,
+        *TINY,
+        "--losses",
+        "sparse_categorical_crossentropy",
+        "--out",
+        tmp_path / "x",
+    )
     assert code == 1 and "moon.png is 100x120" in err
 
 

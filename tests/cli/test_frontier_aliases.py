@@ -7,10 +7,16 @@ import imagelosses
 from imagelosses.cli import specs
 from tests.conftest import to_numpy
 
-NEW = {"cldice": "SoftClDiceLoss", "dicecldice": "DiceClDiceLoss", "mcc": "MCCLoss",
-       "topk": "TopKCrossEntropyLoss", "dicece": "DiceCELoss", "dicefocal": "DiceFocalLoss",
-       "unifiedfocal": "AsymmetricUnifiedFocalLoss",
-       "wasserstein": "GeneralizedWassersteinDiceLoss"}
+NEW = {
+    "cldice": "SoftClDiceLoss",
+    "dicecldice": "DiceClDiceLoss",
+    "mcc": "MCCLoss",
+    "topk": "TopKCrossEntropyLoss",
+    "dicece": "DiceCELoss",
+    "dicefocal": "DiceFocalLoss",
+    "unifiedfocal": "AsymmetricUnifiedFocalLoss",
+    "wasserstein": "GeneralizedWassersteinDiceLoss",
+}
 
 
 @pytest.mark.parametrize("alias", sorted(NEW))
@@ -26,4 +32,9 @@ def test_alias_builds_its_class_for_logits_and_computes(alias, rng):
 def test_the_issue_spec_parses_as_five_runs():
     runs = specs.split_losses("dice,cldice,mcc,topk,dicece")
     assert [type(specs.build(run, "segment")[1]).__name__ for run in runs] == [
-        "DiceLoss", "SoftClDiceLoss", "MCCLoss", "TopKCrossEntropyLoss", "DiceCELoss"]
+        "DiceLoss",
+        "SoftClDiceLoss",
+        "MCCLoss",
+        "TopKCrossEntropyLoss",
+        "DiceCELoss",
+    ]

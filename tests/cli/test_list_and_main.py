@@ -40,15 +40,26 @@ def test_python_m_imagelosses_and_backend_in_a_child_process():
     other = "jax" if keras.backend.backend() != "jax" else "torch"
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     result = subprocess.run(
-        [sys.executable, "-c",
-         "import sys; from imagelosses.cli.main import main; sys.exit(main(["
-         f"'--backend', '{other}', '--version']))"],
-        capture_output=True, text=True, env=env, timeout=120,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from imagelosses.cli.main import main; sys.exit(main(["
+            f"'--backend', '{other}', '--version']))",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert f"backend {other}" in result.stdout
-    result = subprocess.run([sys.executable, "-m", "imagelosses", "list", "--format", "nope"],
-                            capture_output=True, text=True, env=env, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "imagelosses", "list", "--format", "nope"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
 
@@ -57,8 +68,7 @@ def test_a_missing_cli_extra_is_named_with_its_install_command(run_cli, monkeypa
     # None in sys.modules makes `import matplotlib` fail as it does where the extra is absent.
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     out = tmp_path / "report"
-    code, _, err = run_cli("bakeoff", "--quick", "--task", "restore", "--losses", "mse",
-                           "--out", out)
+    code, _, err = run_cli("bakeoff", "--quick", "--task", "restore", "--losses", "mse", "--out", out)
     assert code == 1
     assert "'matplotlib'" in err and "pip install 'imagelosses[cli]'" in err
     # Checked before any training: no run started, no report folder written.

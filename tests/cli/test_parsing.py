@@ -24,8 +24,17 @@ def test_expressions_expand_to_weighted_terms(text, terms):
 
 @pytest.mark.parametrize(
     "text",
-    ["", "mse+", "0.2", "mse*sobel", "(mse", "mse)", "__import__('os').system('x')", "mse-sobel",
-     "mse;sobel"],
+    [
+        "",
+        "mse+",
+        "0.2",
+        "mse*sobel",
+        "(mse",
+        "mse)",
+        "__import__('os').system('x')",
+        "mse-sobel",
+        "mse;sobel",
+    ],
 )
 def test_invalid_expressions_raise_a_usage_error(text):
     with pytest.raises(CLIError) as info:

@@ -43,7 +43,7 @@ def readme_tables() -> dict:
                 tables.setdefault(task, {})
             elif task and i + 1 < len(lines) and set(lines[i + 1].replace(" ", "")) == {"-"}:
                 header = re.split(r"\s{2,}", line.strip())
-                for row in lines[i + 2:]:
+                for row in lines[i + 2 :]:
                     if not row.strip() or row.startswith(("diagnostics", "WARNING")):
                         break
                     cells = re.split(r"\s{2,}", row.strip())
@@ -85,8 +85,9 @@ def test_marks_in_the_readme_table_follow_the_rule():
         metrics = {name.rsplit(" ", 1)[0] for row in table.values() for name in row}
         for metric in metrics:
             column = {k: v for k, v in _column(table, metric).items() if k in _losses(table)}
-            higher = next(name for name in table[next(iter(column))] if
-                          name.rsplit(" ", 1)[0] == metric).endswith("^")
+            higher = next(
+                name for name in table[next(iter(column))] if name.rsplit(" ", 1)[0] == metric
+            ).endswith("^")
             ranked = sorted(column.items(), key=lambda kv: -kv[1][0] if higher else kv[1][0])
             (top, (m0, s0, mark0)), (_, (m1, s1, _)) = ranked[0], ranked[1]
             # The table prints 4 decimals: a gap within 2e-4 of the margin may round either way.
@@ -100,8 +101,9 @@ def test_marks_in_the_readme_table_follow_the_rule():
                         assert (mark == "=") == (abs(m0 - m) <= margin), (task, metric, loss)
 
 
-CLAIM_EVERY_LOSS = ("every default segmentation loss finds both rare classes: held-out IoU above "
-                    "0.5 on disc and on ring")
+CLAIM_EVERY_LOSS = (
+    "every default segmentation loss finds both rare classes: held-out IoU above 0.5 on disc and on ring"
+)
 CLAIM_NO_WARNING = "no run diverged and every run predicted every class"
 
 

@@ -36,16 +36,36 @@ from imagelosses.cli.results import Bakeoff, Diagnostics, Metric, Run, TaskResul
 # by a rate tuned to it. Restoration at 2e-3: the residual net's largest stable rate for MSE.
 SETTINGS = {
     "default": {
-        "restore": dict(patch=48, patches=384, tile=192, tiles=6, epochs=6, batch_size=16,
-                        learning_rate=2e-3, width=24, depth=4),
-        "segment": dict(size=64, count=256, test_count=48, epochs=8, batch_size=16,
-                        learning_rate=3e-3, width=12),
+        "restore": dict(
+            patch=48,
+            patches=384,
+            tile=192,
+            tiles=6,
+            epochs=6,
+            batch_size=16,
+            learning_rate=2e-3,
+            width=24,
+            depth=4,
+        ),
+        "segment": dict(
+            size=64, count=256, test_count=48, epochs=8, batch_size=16, learning_rate=3e-3, width=12
+        ),
     },
     "quick": {
-        "restore": dict(patch=48, patches=48, tile=192, tiles=2, epochs=1, batch_size=16,
-                        learning_rate=2e-3, width=8, depth=3),
-        "segment": dict(size=64, count=32, test_count=8, epochs=1, batch_size=16,
-                        learning_rate=3e-3, width=4),
+        "restore": dict(
+            patch=48,
+            patches=48,
+            tile=192,
+            tiles=2,
+            epochs=1,
+            batch_size=16,
+            learning_rate=2e-3,
+            width=8,
+            depth=3,
+        ),
+        "segment": dict(
+            size=64, count=32, test_count=8, epochs=1, batch_size=16, learning_rate=3e-3, width=4
+        ),
     },
 }
 
@@ -67,24 +87,49 @@ NEEDS = ("matplotlib", "PIL", "skimage")  # the `cli` extra, checked before any 
 
 
 def add_arguments(parser):
-    parser.add_argument("--task", choices=("restore", "segment", "all"), default="all",
-                        help="which bake-off to run (default: all)")
-    parser.add_argument("--losses", help="comma-separated losses: names or expressions such as "
-                        "'mse,ssim,mse+0.2*sobel' (default: the task's list; see `imagelosses list`)")
-    parser.add_argument("--epochs", type=int, help="training epochs per loss (default: 6 for "
-                        "restore, 8 for segment; 1 with --quick)")
-    parser.add_argument("--seed", type=int, default=0, help="first seed for data, weights and "
-                        "shuffling (same seed and backend: same numbers; default 0)")
-    parser.add_argument("--seeds", type=int, default=1, help="number of seeds, from --seed on; "
-                        "scores are the mean and standard deviation over them (default 1)")
-    parser.add_argument("--learning-rate", type=float, help="Adam learning rate for every loss "
-                        "(default: 2e-3 restore, 3e-3 segment)")
-    parser.add_argument("--out", default="imagelosses-report",
-                        help="report folder (default: imagelosses-report/)")
-    parser.add_argument("--quick", action="store_true", help="a smoke run under a minute: tiny "
-                        "data and nets, 1 epoch")
-    parser.add_argument("--images", help="folder of your own images (restoration on them, or "
-                        "segmentation with --masks)")
+    parser.add_argument(
+        "--task",
+        choices=("restore", "segment", "all"),
+        default="all",
+        help="which bake-off to run (default: all)",
+    )
+    parser.add_argument(
+        "--losses",
+        help="comma-separated losses: names or expressions such as "
+        "'mse,ssim,mse+0.2*sobel' (default: the task's list; see `imagelosses list`)",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        help="training epochs per loss (default: 6 for restore, 8 for segment; 1 with --quick)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="first seed for data, weights and shuffling (same seed and backend: same numbers; default 0)",
+    )
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=1,
+        help="number of seeds, from --seed on; "
+        "scores are the mean and standard deviation over them (default 1)",
+    )
+    parser.add_argument(
+        "--learning-rate",
+        type=float,
+        help="Adam learning rate for every loss (default: 2e-3 restore, 3e-3 segment)",
+    )
+    parser.add_argument(
+        "--out", default="imagelosses-report", help="report folder (default: imagelosses-report/)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run under a minute: tiny data and nets, 1 epoch"
+    )
+    parser.add_argument(
+        "--images", help="folder of your own images (restoration on them, or segmentation with --masks)"
+    )
     parser.add_argument("--masks", help="folder of label maps paired with --images by file name")
 
 
@@ -94,20 +139,23 @@ def _check(args):
     if args.seeds < 1:
         raise CLIError(f"--seeds must be at least 1; received {args.seeds}", EXIT_USAGE)
     if args.learning_rate is not None and not args.learning_rate > 0:
-        raise CLIError(f"--learning-rate must be positive; received {args.learning_rate}",
-                       EXIT_USAGE)
+        raise CLIError(f"--learning-rate must be positive; received {args.learning_rate}", EXIT_USAGE)
     if args.masks and not args.images:
         raise CLIError("--masks needs --images (the images the masks label)", EXIT_USAGE)
     if args.losses and args.task == "all" and not args.images:
-        raise CLIError("--losses needs --task restore or --task segment (the tasks take different "
-                       "losses)", EXIT_USAGE)
+        raise CLIError(
+            "--losses needs --task restore or --task segment (the tasks take different losses)", EXIT_USAGE
+        )
     tasks = ["restore", "segment"] if args.task == "all" else [args.task]
     if args.images:
         task = "segment" if args.masks else "restore"
         if args.task not in ("all", task):
-            raise CLIError(f"--task {args.task} does not fit --images "
-                           f"{'with' if args.masks else 'without'} --masks (that is the {task} "
-                           "task)", EXIT_USAGE)
+            raise CLIError(
+                f"--task {args.task} does not fit --images "
+                f"{'with' if args.masks else 'without'} --masks (that is the {task} "
+                "task)",
+                EXIT_USAGE,
+            )
         tasks = [task]
     return tasks
 
@@ -137,8 +185,10 @@ def restore_scores(y_true, y_pred) -> dict:
     y_pred = np.clip(y_pred, 0.0, 1.0).astype(np.float32)
     y_true = y_true.astype(np.float32)
     options = dict(max_val=1.0, data_format=LAST)
-    scores = {"PSNR": _numpy_mean(imagelosses.psnr(y_true, y_pred, **options)),
-              "SSIM": _numpy_mean(imagelosses.ssim(y_true, y_pred, **options))}
+    scores = {
+        "PSNR": _numpy_mean(imagelosses.psnr(y_true, y_pred, **options)),
+        "SSIM": _numpy_mean(imagelosses.ssim(y_true, y_pred, **options)),
+    }
     try:
         scores["MS-SSIM"] = _numpy_mean(imagelosses.ms_ssim(y_true, y_pred, **options))
     except ValueError:  # held-out images too small for 5 scales
@@ -150,10 +200,14 @@ def restore_scores(y_true, y_pred) -> dict:
 
 def _restore_data(args, settings, seed):
     if args.images:
-        return data.user_restore(args.images, patch=settings["patch"],
-                                 patches=settings["patches"], seed=seed)
-    return data.builtin_restore(patch=settings["patch"], patches=settings["patches"],
-                                tile=settings["tile"], tiles=settings["tiles"], seed=seed)
+        return data.user_restore(args.images, patch=settings["patch"], patches=settings["patches"], seed=seed)
+    return data.builtin_restore(
+        patch=settings["patch"],
+        patches=settings["patches"],
+        tile=settings["tile"],
+        tiles=settings["tiles"],
+        seed=seed,
+    )
 
 
 def run_restore(args, settings, losses, seeds, log) -> TaskResult:
@@ -163,10 +217,15 @@ def run_restore(args, settings, losses, seeds, log) -> TaskResult:
     for s_index, seed in enumerate(seeds):
         dataset = _restore_data(args, settings, seed)
         if result is None:
-            result = TaskResult("restore", dataset.description, RESTORE_METRICS,
-                                dict(name="held-out PSNR", unit="dB"), dict(settings), seeds,
-                                examples={"input": dataset.x_test[:EXAMPLES],
-                                          "truth": dataset.y_test[:EXAMPLES]})
+            result = TaskResult(
+                "restore",
+                dataset.description,
+                RESTORE_METRICS,
+                dict(name="held-out PSNR", unit="dB"),
+                dict(settings),
+                seeds,
+                examples={"input": dataset.x_test[:EXAMPLES], "truth": dataset.y_test[:EXAMPLES]},
+            )
         result.baseline.append(restore_scores(dataset.y_test, dataset.x_test))
 
         def psnr(prediction, y_test=dataset.y_test):
@@ -179,16 +238,35 @@ def run_restore(args, settings, losses, seeds, log) -> TaskResult:
             model = train.restore_net(settings["width"], settings["depth"])
             diagnostics = Diagnostics("output", OUTPUT_LIMIT)
             progress, seconds = train.fit(
-                model, loss, dataset.x, dataset.y, epochs=settings["epochs"],
-                batch_size=settings["batch_size"], learning_rate=settings["learning_rate"],
+                model,
+                loss,
+                dataset.x,
+                dataset.y,
+                epochs=settings["epochs"],
+                batch_size=settings["batch_size"],
+                learning_rate=settings["learning_rate"],
                 label=_label("restore", index, losses, label, s_index, seeds),
-                x_test=dataset.x_test, score=psnr, diagnostics=diagnostics, stream=log)
+                x_test=dataset.x_test,
+                score=psnr,
+                diagnostics=diagnostics,
+                stream=log,
+            )
             prediction = np.clip(np.nan_to_num(progress.prediction), 0.0, 1.0)
-            scores = restore_scores(dataset.y_test, prediction) if diagnostics.finite else \
-                {m.name: None for m in RESTORE_METRICS}
-            result.runs.append(Run(label, seed, scores,
-                                   {"loss": progress.losses, "heldout": progress.curve},
-                                   seconds, diagnostics))
+            scores = (
+                restore_scores(dataset.y_test, prediction)
+                if diagnostics.finite
+                else {m.name: None for m in RESTORE_METRICS}
+            )
+            result.runs.append(
+                Run(
+                    label,
+                    seed,
+                    scores,
+                    {"loss": progress.losses, "heldout": progress.curve},
+                    seconds,
+                    diagnostics,
+                )
+            )
             if s_index == 0:
                 result.examples[label] = prediction[:EXAMPLES]
     return result
@@ -214,13 +292,22 @@ def _has_hausdorff() -> bool:
 def segment_metrics(names) -> list[Metric]:
     found = []
     for score, what in (("IoU", "intersection over union"), ("Dice", "Dice coefficient")):
-        found += [Metric(f"{score} {n}", "", True, f"{what} of class '{n}', all held-out pixels")
-                  for n in names]
+        found += [
+            Metric(f"{score} {n}", "", True, f"{what} of class '{n}', all held-out pixels") for n in names
+        ]
         found.append(Metric(f"mean {score}", "", True, f"mean of the per-class {score}s"))
     if _has_hausdorff():
-        found += [Metric(f"HD95 {n}", "px", False, f"95th-percentile Hausdorff distance of class "
-                         f"'{n}' (MONAI's definition), mean over the held-out images holding the "
-                         "class in both truth and prediction") for n in names[1:]]
+        found += [
+            Metric(
+                f"HD95 {n}",
+                "px",
+                False,
+                f"95th-percentile Hausdorff distance of class "
+                f"'{n}' (MONAI's definition), mean over the held-out images holding the "
+                "class in both truth and prediction",
+            )
+            for n in names[1:]
+        ]
     return found
 
 
@@ -238,8 +325,9 @@ def segment_scores(y_true, logits, names, *, distances: bool = True) -> dict:
         finite = values[np.isfinite(values)]
         scores[f"mean {label}"] = float(np.mean(finite)) if finite.size else None
     if distances and _has_hausdorff():
-        hd95 = imagelosses.hausdorff_distance(y_true, probabilities, percentile=95,
-                                              include_background=False, data_format=LAST)
+        hd95 = imagelosses.hausdorff_distance(
+            y_true, probabilities, percentile=95, include_background=False, data_format=LAST
+        )
         hd95 = np.asarray(keras.ops.convert_to_numpy(hd95), np.float64)
         for index, name in enumerate(names[1:]):
             column = hd95[:, index]
@@ -251,8 +339,9 @@ def segment_scores(y_true, logits, names, *, distances: bool = True) -> dict:
 def _segment_data(args, settings, seed):
     if args.images:
         return data.user_segment(args.images, args.masks, size=settings["size"], seed=seed)
-    return data.builtin_segment(size=settings["size"], count=settings["count"],
-                                test_count=settings["test_count"], seed=seed)
+    return data.builtin_segment(
+        size=settings["size"], count=settings["count"], test_count=settings["test_count"], seed=seed
+    )
 
 
 def run_segment(args, settings, losses, seeds, log) -> TaskResult:
@@ -262,10 +351,15 @@ def run_segment(args, settings, losses, seeds, log) -> TaskResult:
         names = dataset.description["classes"]
         k = len(names)
         if result is None:
-            result = TaskResult("segment", dataset.description, segment_metrics(names),
-                                dict(name="held-out mean IoU", unit=""), dict(settings), seeds,
-                                examples={"input": dataset.x_test[:EXAMPLES],
-                                          "truth": dataset.y_test[:EXAMPLES]})
+            result = TaskResult(
+                "segment",
+                dataset.description,
+                segment_metrics(names),
+                dict(name="held-out mean IoU", unit=""),
+                dict(settings),
+                seeds,
+                examples={"input": dataset.x_test[:EXAMPLES], "truth": dataset.y_test[:EXAMPLES]},
+            )
         weights = _median_frequency_weights(dataset.y, k)
         result.extra.setdefault("class_weights_wce", {})[str(seed)] = weights
         present = [n for i, n in enumerate(names) if np.any(dataset.y_test == i)]
@@ -279,19 +373,39 @@ def run_segment(args, settings, losses, seeds, log) -> TaskResult:
             model = train.unet(k, settings["width"])
             diagnostics = Diagnostics("logit", LOGIT_LIMIT)
             progress, seconds = train.fit(
-                model, loss, dataset.x, dataset.y, epochs=settings["epochs"],
-                batch_size=settings["batch_size"], learning_rate=settings["learning_rate"],
+                model,
+                loss,
+                dataset.x,
+                dataset.y,
+                epochs=settings["epochs"],
+                batch_size=settings["batch_size"],
+                learning_rate=settings["learning_rate"],
                 label=_label("segment", index, losses, label, s_index, seeds),
-                x_test=dataset.x_test, score=mean_iou, diagnostics=diagnostics, num_classes=k,
-                stream=log)
-            diagnostics.never_predicted = [n for i, n in enumerate(names)
-                                           if n in present and not progress.predicted[i]]
+                x_test=dataset.x_test,
+                score=mean_iou,
+                diagnostics=diagnostics,
+                num_classes=k,
+                stream=log,
+            )
+            diagnostics.never_predicted = [
+                n for i, n in enumerate(names) if n in present and not progress.predicted[i]
+            ]
             logits = progress.prediction
-            scores = segment_scores(dataset.y_test, logits, names) if diagnostics.finite else \
-                {m.name: None for m in result.metrics}
-            result.runs.append(Run(label, seed, scores,
-                                   {"loss": progress.losses, "heldout": progress.curve},
-                                   seconds, diagnostics))
+            scores = (
+                segment_scores(dataset.y_test, logits, names)
+                if diagnostics.finite
+                else {m.name: None for m in result.metrics}
+            )
+            result.runs.append(
+                Run(
+                    label,
+                    seed,
+                    scores,
+                    {"loss": progress.losses, "heldout": progress.curve},
+                    seconds,
+                    diagnostics,
+                )
+            )
             if s_index == 0:
                 result.examples[label] = np.argmax(np.nan_to_num(logits[:EXAMPLES]), -1)[..., None]
     return result
@@ -340,24 +454,42 @@ def _run(args) -> int:
             specs.build(text, task, {"class_weights": [1.0, 1.0]})
         plan[task] = losses
     started = time.perf_counter()
-    print(f"imagelosses bakeoff: backend {keras.backend.backend()}, seeds "
-          f"{', '.join(map(str, seeds))}, tasks {', '.join(tasks)}"
-          f"{', quick' if args.quick else ''}; report in {args.out}/", file=log)
+    print(
+        f"imagelosses bakeoff: backend {keras.backend.backend()}, seeds "
+        f"{', '.join(map(str, seeds))}, tasks {', '.join(tasks)}"
+        f"{', quick' if args.quick else ''}; report in {args.out}/",
+        file=log,
+    )
     results = []
     for task, losses in plan.items():
         settings = _task_settings(args, task)
-        print(f"{task}: {len(losses)} losses x {len(seeds)} seed(s), {settings['epochs']} "
-              "epoch(s) each", file=log)
+        print(
+            f"{task}: {len(losses)} losses x {len(seeds)} seed(s), {settings['epochs']} epoch(s) each",
+            file=log,
+        )
         runner = run_restore if task == "restore" else run_segment
         results.append(runner(args, settings, losses, seeds, log))
     total = time.perf_counter() - started
-    info = dict(command="imagelosses " + shlex.join(args.argv), tasks=tasks, losses=args.losses,
-                epochs=args.epochs, seeds=seeds, learning_rate=args.learning_rate,
-                quick=args.quick, images=args.images, masks=args.masks,
-                backend=keras.backend.backend(),
-                versions=dict(imagelosses=imagelosses.__version__, keras=keras.__version__,
-                              numpy=np.__version__, python=platform.python_version()),
-                machine=f"{platform.machine()} {platform.system()}", seconds=round(total, 1))
+    info = dict(
+        command="imagelosses " + shlex.join(args.argv),
+        tasks=tasks,
+        losses=args.losses,
+        epochs=args.epochs,
+        seeds=seeds,
+        learning_rate=args.learning_rate,
+        quick=args.quick,
+        images=args.images,
+        masks=args.masks,
+        backend=keras.backend.backend(),
+        versions=dict(
+            imagelosses=imagelosses.__version__,
+            keras=keras.__version__,
+            numpy=np.__version__,
+            python=platform.python_version(),
+        ),
+        machine=f"{platform.machine()} {platform.system()}",
+        seconds=round(total, 1),
+    )
     bakeoff = Bakeoff(info, results)
     paths = report.write(args.out, bakeoff)
     for result in results:

@@ -31,16 +31,26 @@ from imagelosses.cli._common import EXIT_DATA, EXIT_USAGE, CLIError, fmt, text_t
 def add_arguments(parser):
     parser.add_argument("ref", metavar="REF", help="reference image file or folder")
     parser.add_argument("test", metavar="TEST", help="test image file or folder (same kind as REF)")
-    parser.add_argument("--masks", action="store_true",
-                        help="REF and TEST are integer label maps: report IoU and Dice per class")
-    parser.add_argument("--format", choices=("table", "json", "csv"), default="table",
-                        help="output format (default: table)")
-    parser.add_argument("--max-val", type=float, default=None,
-                        help="one intensity range for both files of every pair (default: each "
-                             "file's own dtype: 255 for 8-bit, 65535 for 16-bit, 1 for float)")
-    parser.add_argument("--skip-unpaired", action="store_true",
-                        help="leave out files without a partner in the other folder (listed on "
-                             "stderr) instead of stopping")
+    parser.add_argument(
+        "--masks",
+        action="store_true",
+        help="REF and TEST are integer label maps: report IoU and Dice per class",
+    )
+    parser.add_argument(
+        "--format", choices=("table", "json", "csv"), default="table", help="output format (default: table)"
+    )
+    parser.add_argument(
+        "--max-val",
+        type=float,
+        default=None,
+        help="one intensity range for both files of every pair (default: each "
+        "file's own dtype: 255 for 8-bit, 65535 for 16-bit, 1 for float)",
+    )
+    parser.add_argument(
+        "--skip-unpaired",
+        action="store_true",
+        help="leave out files without a partner in the other folder (listed on stderr) instead of stopping",
+    )
 
 
 # A float image holding values beyond this is not on a 0-1 scale: --max-val must say its range.
@@ -58,8 +68,9 @@ def _pairs(ref: str, test: str, skip_unpaired: bool = False) -> list[tuple[str, 
         if not os.path.exists(path):
             raise CLIError(f"{path} does not exist")
     if os.path.isdir(ref) != os.path.isdir(test):
-        raise CLIError(f"REF and TEST must both be files or both be folders; received {ref} and "
-                       f"{test}", EXIT_USAGE)
+        raise CLIError(
+            f"REF and TEST must both be files or both be folders; received {ref} and {test}", EXIT_USAGE
+        )
     if os.path.isdir(ref):
         return data.pair_files(ref, test, skip_unpaired=skip_unpaired, warn=_warn)
     return [(ref, test)]
@@ -81,8 +92,7 @@ def image_scores(ref: np.ndarray, test: np.ndarray, max_val: float) -> dict:
     except ValueError:  # too small for five scales
         scores["MS-SSIM"] = None
     scores["PSNR"] = float(_numpy(psnr(y_true, y_pred, max_val=max_val, data_format=last)).mean())
-    edges = imagelosses.sobel_loss(y_true / max_val, y_pred / max_val, distance="mae",
-                                   data_format=last)
+    edges = imagelosses.sobel_loss(y_true / max_val, y_pred / max_val, distance="mae", data_format=last)
     scores["edge error"] = float(_numpy(edges).mean())
     return scores
 
@@ -91,9 +101,11 @@ def _range(path: str, array: np.ndarray) -> float:
     """The intensity range of one file from its dtype; CLIError for a float image beyond 0-1."""
     max_val = data.default_max_val(array)
     if np.issubdtype(array.dtype, np.floating) and np.nanmax(np.abs(array)) > FLOAT_LIMIT:
-        raise CLIError(f"{path} is a {array.dtype} image with values up to "
-                       f"{float(np.nanmax(np.abs(array))):.6g}; floats are read as 0-1 intensities. "
-                       "Pass --max-val with the range of both files")
+        raise CLIError(
+            f"{path} is a {array.dtype} image with values up to "
+            f"{float(np.nanmax(np.abs(array))):.6g}; floats are read as 0-1 intensities. "
+            "Pass --max-val with the range of both files"
+        )
     return max_val
 
 
@@ -109,9 +121,11 @@ def scaled_pair(ref_path, test_path, ref, test, max_val):
         return ref.astype(np.float32) / ref_max, test.astype(np.float32) / test_max, 1.0
     ref_max, test_max = data.default_max_val(ref), data.default_max_val(test)
     if ref_max != test_max:
-        raise CLIError(f"--max-val {max_val:g} gives both files one range, but {ref_path} is "
-                       f"{ref.dtype} (0-{ref_max:g}) and {test_path} is {test.dtype} "
-                       f"(0-{test_max:g}); leave --max-val out to scale each by its own dtype")
+        raise CLIError(
+            f"--max-val {max_val:g} gives both files one range, but {ref_path} is "
+            f"{ref.dtype} (0-{ref_max:g}) and {test_path} is {test.dtype} "
+            f"(0-{test_max:g}); leave --max-val out to scale each by its own dtype"
+        )
     return ref.astype(np.float32), test.astype(np.float32), float(max_val)
 
 
@@ -125,8 +139,10 @@ def _per_class(metric, num_classes: int) -> np.ndarray:
         result = result.get("per_class", result.get("per class"))
     values = np.atleast_1d(_numpy(result))
     if values.size != num_classes:
-        raise CLIError(f"imagelosses.metrics.{type(metric).__name__} returned {values.size} values; "
-                       f"expected one per class ({num_classes})")
+        raise CLIError(
+            f"imagelosses.metrics.{type(metric).__name__} returned {values.size} values; "
+            f"expected one per class ({num_classes})"
+        )
     return values
 
 
@@ -171,8 +187,10 @@ def _read_all(pairs, masks: bool):
             problems.append(str(error))
             continue
         if ref.shape != test.shape:
-            problems.append(f"size mismatch: {ref_path} is {'x'.join(map(str, ref.shape))}, "
-                            f"{test_path} is {'x'.join(map(str, test.shape))}")
+            problems.append(
+                f"size mismatch: {ref_path} is {'x'.join(map(str, ref.shape))}, "
+                f"{test_path} is {'x'.join(map(str, test.shape))}"
+            )
             continue
         arrays.append((ref_path, test_path, ref, test))
     return arrays, problems
@@ -205,20 +223,24 @@ def run(args) -> int:
         checked = []
         for ref_path, test_path, ref, test in arrays:
             try:
-                checked.append((ref_path, test_path,
-                                *scaled_pair(ref_path, test_path, ref, test, args.max_val)))
+                checked.append(
+                    (ref_path, test_path, *scaled_pair(ref_path, test_path, ref, test, args.max_val))
+                )
             except CLIError as error:
                 problems.append(str(error))
         arrays = checked
     if problems:
-        raise CLIError(f"{len(problems)} of {len(pairs)} pair(s) cannot be compared:\n  "
-                       + "\n  ".join(problems), EXIT_DATA)
+        raise CLIError(
+            f"{len(problems)} of {len(pairs)} pair(s) cannot be compared:\n  " + "\n  ".join(problems),
+            EXIT_DATA,
+        )
     if args.masks:
         num_classes = int(max(max(r.max(), t.max()) for _, _, r, t in arrays)) + 1
         num_classes = max(num_classes, 2)
         names = [str(k) for k in range(num_classes)]
-        scores, overall = mask_scores([(r, t) for _, _, r, t in arrays], num_classes, names,
-                                      _Progress(len(arrays)))
+        scores, overall = mask_scores(
+            [(r, t) for _, _, r, t in arrays], num_classes, names, _Progress(len(arrays))
+        )
         columns = [f"IoU {n}" for n in names] + ["mean IoU"] + [f"Dice {n}" for n in names]
         columns += ["mean Dice"]
     else:
@@ -238,24 +260,30 @@ def run(args) -> int:
 
 def _render(kind: str, columns, rows, overall) -> str:
     if kind == "json":
-        clean = lambda d: {k: (None if isinstance(v, float) and not np.isfinite(v) else v)  # noqa
-                           for k, v in d.items()}
+        clean = lambda d: {
+            k: (None if isinstance(v, float) and not np.isfinite(v) else v)  # noqa
+            for k, v in d.items()
+        }
         units = {"PSNR": "dB"}
-        return json.dumps(dict(columns=columns, units=units, pairs=[clean(r) for r in rows],
-                               overall=clean(overall)), indent=2)
+        return json.dumps(
+            dict(columns=columns, units=units, pairs=[clean(r) for r in rows], overall=clean(overall)),
+            indent=2,
+        )
     if kind == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["ref", "test", *columns])
         for r in rows:
-            writer.writerow([r["ref"], r["test"], *["" if r[c] is None else f"{r[c]:.6g}"
-                                                    for c in columns]])
-        writer.writerow(["overall", "", *["" if overall[c] is None else f"{overall[c]:.6g}"
-                                          for c in columns]])
+            writer.writerow([r["ref"], r["test"], *["" if r[c] is None else f"{r[c]:.6g}" for c in columns]])
+        writer.writerow(
+            ["overall", "", *["" if overall[c] is None else f"{overall[c]:.6g}" for c in columns]]
+        )
         return out.getvalue().rstrip("\n")
     header = ["pair"] + [c + (" (dB)" if c == "PSNR" else "") for c in columns]
     table = [[os.path.basename(r["test"])] + [fmt(r[c]) for c in columns] for r in rows]
     if len(rows) > 1:
-        table.append(["overall (mean)" if "SSIM" in columns else "overall (all pixels)"]
-                     + [fmt(overall[c]) for c in columns])
+        table.append(
+            ["overall (mean)" if "SSIM" in columns else "overall (all pixels)"]
+            + [fmt(overall[c]) for c in columns]
+        )
     return text_table(header, table)

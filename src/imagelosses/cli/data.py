@@ -17,8 +17,20 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".npy")
 
 # Photographs of skimage.data that ship inside the package (checked: no pooch download needed).
 # The split is by photograph, so no held-out patch shares a scene with a training patch.
-TRAIN_PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "moon", "brick", "gravel", "clock", "text",
-                "immunohistochemistry", "grass", "page")
+TRAIN_PHOTOS = (
+    "astronaut",
+    "coffee",
+    "chelsea",
+    "rocket",
+    "moon",
+    "brick",
+    "gravel",
+    "clock",
+    "text",
+    "immunohistochemistry",
+    "grass",
+    "page",
+)
 HELDOUT_PHOTOS = ("camera", "coins")
 
 BLUR_SIGMA = 1.0  # Gaussian blur of the degraded input, in pixels
@@ -51,8 +63,9 @@ def read_image(path: str) -> np.ndarray:
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (3, 4)):
-        raise CLIError(f"cannot use {path}: expected a 2D image (H, W) or (H, W, 3|4); "
-                       f"found shape {array.shape}")
+        raise CLIError(
+            f"cannot use {path}: expected a 2D image (H, W) or (H, W, 3|4); found shape {array.shape}"
+        )
     if array.ndim == 3 and array.shape[-1] == 4:
         array = array[..., :3]  # alpha dropped
     if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
@@ -95,8 +108,9 @@ def list_images(folder: str) -> list[str]:
     return [os.path.join(folder, n) for n in names if os.path.isfile(os.path.join(folder, n))]
 
 
-def pair_files(ref_dir: str, test_dir: str, what=("reference", "test"), *,
-               skip_unpaired: bool = False, warn=None) -> list[tuple[str, str]]:
+def pair_files(
+    ref_dir: str, test_dir: str, what=("reference", "test"), *, skip_unpaired: bool = False, warn=None
+) -> list[tuple[str, str]]:
     """Files of two folders paired by name without suffix.
 
     Unpaired files raise a CLIError listing each of them; with `skip_unpaired` they are passed to
@@ -109,8 +123,9 @@ def pair_files(ref_dir: str, test_dir: str, what=("reference", "test"), *,
             name = os.path.basename(path)
             stem, suffix = os.path.splitext(name)
             if suffix.lower() not in IMAGE_SUFFIXES:
-                problems.append(f"{path} (suffix {suffix or 'none'!r}; expected one of "
-                                f"{', '.join(IMAGE_SUFFIXES)})")
+                problems.append(
+                    f"{path} (suffix {suffix or 'none'!r}; expected one of {', '.join(IMAGE_SUFFIXES)})"
+                )
             elif stem in files:
                 problems.append(f"{path} (same name as {files[stem]})")
             else:
@@ -122,8 +137,9 @@ def pair_files(ref_dir: str, test_dir: str, what=("reference", "test"), *,
     unpaired = [f"{left[s]} (no {what[1]} file named {s}.*)" for s in sorted(set(left) - set(right))]
     unpaired += [f"{right[s]} (no {what[0]} file named {s}.*)" for s in sorted(set(right) - set(left))]
     if unpaired and not skip_unpaired:
-        raise CLIError(f"{len(unpaired)} unpaired file(s) (--skip-unpaired leaves them out):\n  "
-                       + "\n  ".join(unpaired))
+        raise CLIError(
+            f"{len(unpaired)} unpaired file(s) (--skip-unpaired leaves them out):\n  " + "\n  ".join(unpaired)
+        )
     if unpaired and warn is not None:
         warn(f"skipping {len(unpaired)} unpaired file(s):\n  " + "\n  ".join(unpaired))
     common = sorted(set(left) & set(right))
@@ -164,8 +180,10 @@ def labels_warning(path: str, labels: np.ndarray) -> str | None:
     count = len(np.unique(labels))
     if count <= MANY_LABELS:
         return None
-    return (f"{path} holds {count} distinct labels: is it a photograph rather than a label map? "
-            f"Each value is counted as a class.")
+    return (
+        f"{path} holds {count} distinct labels: is it a photograph rather than a label map? "
+        f"Each value is counted as a class."
+    )
 
 
 # ------------------------------------------------------------------------------- degradations
@@ -185,8 +203,9 @@ def blur(images: np.ndarray, sigma: float) -> np.ndarray:
         pad = [(0, 0)] * out.ndim
         pad[axis] = (r, r)
         padded = np.pad(out, pad, mode="reflect")
-        out = sum(k * np.take(padded, np.arange(i, i + out.shape[axis]), axis=axis)
-                  for i, k in enumerate(kernel))
+        out = sum(
+            k * np.take(padded, np.arange(i, i + out.shape[axis]), axis=axis) for i, k in enumerate(kernel)
+        )
     return out.astype(np.float32)
 
 
@@ -212,13 +231,16 @@ def _patches(image: np.ndarray, size: int, count: int, rng) -> np.ndarray:
     h, w = image.shape
     tops = rng.integers(0, h - size + 1, count)
     lefts = rng.integers(0, w - size + 1, count)
-    return np.stack([image[t:t + size, l:l + size] for t, l in zip(tops, lefts)])
+    return np.stack([image[t : t + size, l : l + size] for t, l in zip(tops, lefts)])
 
 
 def _tiles(image: np.ndarray, size: int, limit: int) -> list[np.ndarray]:
     h, w = image.shape
-    tiles = [image[t:t + size, l:l + size] for t in range(0, h - size + 1, size)
-             for l in range(0, w - size + 1, size)]
+    tiles = [
+        image[t : t + size, l : l + size]
+        for t in range(0, h - size + 1, size)
+        for l in range(0, w - size + 1, size)
+    ]
     return tiles[:limit]
 
 
@@ -228,27 +250,47 @@ def skimage_photo(name: str) -> np.ndarray:
     return to_gray01(np.asarray(getattr(skimage.data, name)()))
 
 
-def restore_from_images(train: list[np.ndarray], heldout: list[np.ndarray], *, patch: int,
-                        patches: int, tile: int, tiles: int, seed: int, source: dict) -> Dataset:
+def restore_from_images(
+    train: list[np.ndarray],
+    heldout: list[np.ndarray],
+    *,
+    patch: int,
+    patches: int,
+    tile: int,
+    tiles: int,
+    seed: int,
+    source: dict,
+) -> Dataset:
     """Random training patches of the training images, non-overlapping held-out tiles, degraded."""
     rng = np.random.default_rng(seed)
     per_image = max(1, patches // len(train))
     y = np.concatenate([_patches(img, patch, per_image, rng) for img in train])
     y_test = np.stack([t for img in heldout for t in _tiles(img, tile, max(1, tiles // len(heldout)))])
     x, x_test = degrade(y, rng), degrade(y_test, rng)
-    description = dict(source, patch=patch, train_patches=len(y), heldout_tiles=len(y_test),
-                       heldout_tile=tile, blur_sigma_px=BLUR_SIGMA, noise_sigma=NOISE_SIGMA,
-                       intensity_range=[0.0, 1.0])
+    description = dict(
+        source,
+        patch=patch,
+        train_patches=len(y),
+        heldout_tiles=len(y_test),
+        heldout_tile=tile,
+        blur_sigma_px=BLUR_SIGMA,
+        noise_sigma=NOISE_SIGMA,
+        intensity_range=[0.0, 1.0],
+    )
     return Dataset(x[..., None], y[..., None], x_test[..., None], y_test[..., None], description)
 
 
 def builtin_restore(*, patch: int, patches: int, tile: int, tiles: int, seed: int) -> Dataset:
     train = [skimage_photo(n) for n in TRAIN_PHOTOS]
     heldout = [skimage_photo(n) for n in HELDOUT_PHOTOS]
-    source = dict(source="skimage.data photographs (grayscale)", train_photos=list(TRAIN_PHOTOS),
-                  heldout_photos=list(HELDOUT_PHOTOS))
-    return restore_from_images(train, heldout, patch=patch, patches=patches, tile=tile, tiles=tiles,
-                               seed=seed, source=source)
+    source = dict(
+        source="skimage.data photographs (grayscale)",
+        train_photos=list(TRAIN_PHOTOS),
+        heldout_photos=list(HELDOUT_PHOTOS),
+    )
+    return restore_from_images(
+        train, heldout, patch=patch, patches=patches, tile=tile, tiles=tiles, seed=seed, source=source
+    )
 
 
 SEG_CLASSES = ("background", "disc", "ring")
@@ -288,10 +330,15 @@ def builtin_segment(*, size: int, count: int, test_count: int, seed: int) -> Dat
     x, y = make(count)
     x_test, y_test = make(test_count)
     fractions = [float(np.mean(y == k)) for k in range(len(SEG_CLASSES))]
-    description = dict(source="generated: shaded noisy background, small bright discs and rings",
-                       image_size=size, train_images=count, heldout_images=test_count,
-                       classes=list(SEG_CLASSES), class_pixel_fraction=fractions,
-                       noise_sigma=0.08)
+    description = dict(
+        source="generated: shaded noisy background, small bright discs and rings",
+        image_size=size,
+        train_images=count,
+        heldout_images=test_count,
+        classes=list(SEG_CLASSES),
+        class_pixel_fraction=fractions,
+        noise_sigma=0.08,
+    )
     return Dataset(x, y, x_test, y_test, description)
 
 
@@ -300,8 +347,9 @@ def load_user_images(folder: str) -> tuple[list[str], list[np.ndarray]]:
     paths = list_images(folder)
     bad = [p for p in paths if os.path.splitext(p)[1].lower() not in IMAGE_SUFFIXES]
     if bad:
-        raise CLIError("unsupported file type (expected " + ", ".join(IMAGE_SUFFIXES) + "):\n  "
-                       + "\n  ".join(bad))
+        raise CLIError(
+            "unsupported file type (expected " + ", ".join(IMAGE_SUFFIXES) + "):\n  " + "\n  ".join(bad)
+        )
     if not paths:
         raise CLIError(f"no image files in {folder}")
     images, errors = [], []
@@ -318,8 +366,9 @@ def load_user_images(folder: str) -> tuple[list[str], list[np.ndarray]]:
 def split_user(items: list, heldout_fraction: float = 0.25) -> tuple[list, list]:
     """Split by file: the last quarter (at least one) is held out; needs two files or more."""
     if len(items) < 2:
-        raise CLIError("the bake-off on your own images needs at least 2 images "
-                       "(one to train on, one held out)")
+        raise CLIError(
+            "the bake-off on your own images needs at least 2 images (one to train on, one held out)"
+        )
     n_test = max(1, round(len(items) * heldout_fraction))
     return items[:-n_test], items[-n_test:]
 
@@ -327,19 +376,27 @@ def split_user(items: list, heldout_fraction: float = 0.25) -> tuple[list, list]
 def user_restore(folder: str, *, patch: int, patches: int, seed: int) -> Dataset:
     paths, images = load_user_images(folder)
     gray = [to_gray01(img) for img in images]
-    small = [f"{p} ({g.shape[0]}x{g.shape[1]})" for p, g in zip(paths, gray)
-             if min(g.shape) < patch]
+    small = [f"{p} ({g.shape[0]}x{g.shape[1]})" for p, g in zip(paths, gray) if min(g.shape) < patch]
     if small:
-        raise CLIError(f"images smaller than the {patch}x{patch} training patch:\n  "
-                       + "\n  ".join(small))
+        raise CLIError(f"images smaller than the {patch}x{patch} training patch:\n  " + "\n  ".join(small))
     train, heldout = split_user(list(zip(paths, gray)))
     tile = min(min(g.shape) for _, g in heldout)
     tile = min(tile, 256)
-    source = dict(source=f"user images in {folder} (grayscale)",
-                  train_files=[p for p, _ in train], heldout_files=[p for p, _ in heldout])
-    return restore_from_images([g for _, g in train], [g for _, g in heldout], patch=patch,
-                               patches=patches, tile=tile, tiles=4 * len(heldout), seed=seed,
-                               source=source)
+    source = dict(
+        source=f"user images in {folder} (grayscale)",
+        train_files=[p for p, _ in train],
+        heldout_files=[p for p, _ in heldout],
+    )
+    return restore_from_images(
+        [g for _, g in train],
+        [g for _, g in heldout],
+        patch=patch,
+        patches=patches,
+        tile=tile,
+        tiles=4 * len(heldout),
+        seed=seed,
+        source=source,
+    )
 
 
 def user_segment(images_dir: str, masks_dir: str, *, size: int, seed: int) -> Dataset:
@@ -352,18 +409,20 @@ def user_segment(images_dir: str, masks_dir: str, *, size: int, seed: int) -> Da
             problems.append(str(error))
             continue
         if image.shape[:2] != mask.shape:
-            problems.append(f"{image_path} is {image.shape[0]}x{image.shape[1]} but {mask_path} is "
-                            f"{mask.shape[0]}x{mask.shape[1]}")
+            problems.append(
+                f"{image_path} is {image.shape[0]}x{image.shape[1]} but {mask_path} is "
+                f"{mask.shape[0]}x{mask.shape[1]}"
+            )
             continue
         if min(mask.shape) < size:
-            problems.append(f"{image_path} ({mask.shape[0]}x{mask.shape[1]}) is smaller than the "
-                            f"{size}x{size} crop")
+            problems.append(
+                f"{image_path} ({mask.shape[0]}x{mask.shape[1]}) is smaller than the {size}x{size} crop"
+            )
             continue
         images.append(to_gray01(image))
         labels.append(mask)
     if problems:
-        raise CLIError(f"{len(problems)} problem(s) with the images and masks:\n  "
-                       + "\n  ".join(problems))
+        raise CLIError(f"{len(problems)} problem(s) with the images and masks:\n  " + "\n  ".join(problems))
     num_classes = int(max(m.max() for m in labels)) + 1
     if num_classes > 32:
         raise CLIError(f"the masks hold labels up to {num_classes - 1}; expected at most 31 classes")
@@ -375,17 +434,22 @@ def user_segment(images_dir: str, masks_dir: str, *, size: int, seed: int) -> Da
             for _ in range(per_image):
                 t = rng.integers(0, image.shape[0] - size + 1)
                 l = rng.integers(0, image.shape[1] - size + 1)
-                xs.append(image[t:t + size, l:l + size])
-                ys.append(mask[t:t + size, l:l + size])
+                xs.append(image[t : t + size, l : l + size])
+                ys.append(mask[t : t + size, l : l + size])
         return np.stack(xs)[..., None], np.stack(ys)[..., None].astype(np.int32)
 
     train, heldout = split_user(list(zip(images, labels)))
     x, y = crops(train, max(1, 256 // len(train)))
     x_test, y_test = crops(heldout, max(1, 32 // len(heldout)))
     classes = ["background"] + [f"class {k}" for k in range(1, num_classes)]
-    description = dict(source=f"user images {images_dir} with masks {masks_dir}", image_size=size,
-                       train_images=len(x), heldout_images=len(x_test), classes=classes,
-                       class_pixel_fraction=[float(np.mean(y == k)) for k in range(num_classes)],
-                       train_files=[p for p, _ in pairs[:len(train)]],
-                       heldout_files=[p for p, _ in pairs[len(train):]])
+    description = dict(
+        source=f"user images {images_dir} with masks {masks_dir}",
+        image_size=size,
+        train_images=len(x),
+        heldout_images=len(x_test),
+        classes=classes,
+        class_pixel_fraction=[float(np.mean(y == k)) for k in range(num_classes)],
+        train_files=[p for p, _ in pairs[: len(train)]],
+        heldout_files=[p for p, _ in pairs[len(train) :]],
+    )
     return Dataset(x, y, x_test, y_test, description)

@@ -16,94 +16,154 @@ from imagelosses.cli._common import text_table
 
 # class name -> (what it is for, the paper or library it follows or matches)
 DESCRIPTIONS = {
-    "SobelLoss": ("distance between Sobel gradients: sharper edges in restoration",
-                  "Sobel operator; matches scipy.ndimage.sobel"),
-    "LaplacianLoss": ("distance between Laplacians: fine detail and ringing",
-                      "matches scipy.ndimage.laplace / OpenCV Laplacian"),
-    "GradientDifferenceLoss": ("differences of image gradients: less blurry predictions",
-                               "Mathieu, Couprie and LeCun, ICLR 2016"),
+    "SobelLoss": (
+        "distance between Sobel gradients: sharper edges in restoration",
+        "Sobel operator; matches scipy.ndimage.sobel",
+    ),
+    "LaplacianLoss": (
+        "distance between Laplacians: fine detail and ringing",
+        "matches scipy.ndimage.laplace / OpenCV Laplacian",
+    ),
+    "GradientDifferenceLoss": (
+        "differences of image gradients: less blurry predictions",
+        "Mathieu, Couprie and LeCun, ICLR 2016",
+    ),
     "WeightedSum": ("weighted sum of losses, e.g. 0.2 * SobelLoss() + 'mse'", "-"),
-    "SSIMLoss": ("1 - SSIM: perceived structure, luminance and contrast",
-                 "Wang et al. 2004; matches tf.image.ssim"),
-    "MSSSIMLoss": ("1 - MS-SSIM: SSIM over five scales", "Wang, Simoncelli and Bovik 2003; "
-                   "matches tf.image.ssim_multiscale"),
-    "MSSSIML1Loss": ("alpha (1 - MS-SSIM) + (1 - alpha) Gaussian-weighted L1, for restoration",
-                     "Zhao, Gallo, Frosio and Kautz 2017"),
-    "CharbonnierLoss": ("smooth L1, sqrt(d^2 + eps^2): robust restoration loss",
-                        "Charbonnier et al. 1994; Lai et al. 2017 (LapSRN)"),
-    "TotalVariationLoss": ("total variation of the prediction: smoothness prior",
-                           "Rudin, Osher and Fatemi 1992; matches tf.image.total_variation"),
+    "SSIMLoss": (
+        "1 - SSIM: perceived structure, luminance and contrast",
+        "Wang et al. 2004; matches tf.image.ssim",
+    ),
+    "MSSSIMLoss": (
+        "1 - MS-SSIM: SSIM over five scales",
+        "Wang, Simoncelli and Bovik 2003; matches tf.image.ssim_multiscale",
+    ),
+    "MSSSIML1Loss": (
+        "alpha (1 - MS-SSIM) + (1 - alpha) Gaussian-weighted L1, for restoration",
+        "Zhao, Gallo, Frosio and Kautz 2017",
+    ),
+    "CharbonnierLoss": (
+        "smooth L1, sqrt(d^2 + eps^2): robust restoration loss",
+        "Charbonnier et al. 1994; Lai et al. 2017 (LapSRN)",
+    ),
+    "TotalVariationLoss": (
+        "total variation of the prediction: smoothness prior",
+        "Rudin, Osher and Fatemi 1992; matches tf.image.total_variation",
+    ),
     "PSNRLoss": ("-PSNR: MSE on a log scale", "-"),
-    "DiceLoss": ("1 - Dice overlap per class: imbalanced segmentation",
-                 "Milletari et al. 2016 (V-Net); MONAI DiceLoss"),
-    "GeneralizedDiceLoss": ("Dice weighted by 1/volume^2 per class: rare classes count",
-                            "Sudre et al. 2017; MONAI GeneralizedDiceLoss"),
+    "DiceLoss": (
+        "1 - Dice overlap per class: imbalanced segmentation",
+        "Milletari et al. 2016 (V-Net); MONAI DiceLoss",
+    ),
+    "GeneralizedDiceLoss": (
+        "Dice weighted by 1/volume^2 per class: rare classes count",
+        "Sudre et al. 2017; MONAI GeneralizedDiceLoss",
+    ),
     "JaccardLoss": ("1 - IoU per class", "Jaccard index; MONAI DiceLoss(jaccard=True)"),
-    "TverskyLoss": ("Dice with separate weights on false positives and false negatives",
-                    "Salehi et al. 2017; MONAI TverskyLoss"),
-    "FocalTverskyLoss": ("Tversky loss raised to a power: focus on hard, small objects",
-                         "Abraham and Khan 2019"),
+    "TverskyLoss": (
+        "Dice with separate weights on false positives and false negatives",
+        "Salehi et al. 2017; MONAI TverskyLoss",
+    ),
+    "FocalTverskyLoss": (
+        "Tversky loss raised to a power: focus on hard, small objects",
+        "Abraham and Khan 2019",
+    ),
     "FocalLoss": ("cross-entropy down-weighting easy pixels", "Lin et al. 2017; MONAI FocalLoss"),
-    "CrossEntropyLoss": ("binary or categorical cross-entropy, optional class weights",
-                         "keras categorical/binary cross-entropy"),
+    "CrossEntropyLoss": (
+        "binary or categorical cross-entropy, optional class weights",
+        "keras categorical/binary cross-entropy",
+    ),
     "LovaszSoftmaxLoss": ("convex surrogate of the IoU, multi-class", "Berman et al. 2018"),
     "LovaszHingeLoss": ("convex surrogate of the IoU, binary", "Berman et al. 2018"),
-    "BoundaryWeightedBCEDiceLoss": ("BCE weighted near object boundaries, plus Dice",
-                                    "the widely shared boundary-weighted BCE + Dice recipe"),
+    "BoundaryWeightedBCEDiceLoss": (
+        "BCE weighted near object boundaries, plus Dice",
+        "the widely shared boundary-weighted BCE + Dice recipe",
+    ),
     "ForgiveFalseNegatives": ("wraps a loss: misses of given classes cost nothing", "-"),
     "LossTerm": ("one term of a WeightedSum, watched as a metric", "-"),
     "SSIM": ("mean SSIM over images, across batches", "Wang et al. 2004; tf.image.ssim"),
     "MSSSIM": ("mean MS-SSIM over images, across batches", "tf.image.ssim_multiscale"),
     "PSNR": ("mean PSNR over images, across batches", "tf.image.psnr"),
-    "IoU": ("intersection over union per class and mean, from exact counts",
-            "keras MeanIoU / tf.metrics.mean_iou"),
+    "IoU": (
+        "intersection over union per class and mean, from exact counts",
+        "keras MeanIoU / tf.metrics.mean_iou",
+    ),
     "Dice": ("Dice per class and mean, from exact counts", "Dice 1945 / Sorensen 1948"),
-    "ThresholdedMeanIoU": ("binary mean IoU averaged over probability thresholds 0.5..0.95",
-                           "Kaggle TGS salt metric; tf.metrics.mean_iou"),
-    "MCCLoss": ("1 - Matthews correlation per class: counts true negatives too",
-                "Abhishek and Hamarneh 2021; MONAI MCCLoss"),
-    "TopKCrossEntropyLoss": ("mean of the k% hardest pixel cross-entropies per image",
-                             "nnU-Net TopK loss"),
-    "DiceCELoss": ("Dice + cross-entropy preset (nnU-Net's default recipe)",
-                   "MONAI DiceCELoss defaults"),
+    "ThresholdedMeanIoU": (
+        "binary mean IoU averaged over probability thresholds 0.5..0.95",
+        "Kaggle TGS salt metric; tf.metrics.mean_iou",
+    ),
+    "MCCLoss": (
+        "1 - Matthews correlation per class: counts true negatives too",
+        "Abhishek and Hamarneh 2021; MONAI MCCLoss",
+    ),
+    "TopKCrossEntropyLoss": ("mean of the k% hardest pixel cross-entropies per image", "nnU-Net TopK loss"),
+    "DiceCELoss": ("Dice + cross-entropy preset (nnU-Net's default recipe)", "MONAI DiceCELoss defaults"),
     "DiceFocalLoss": ("Dice + focal preset", "MONAI DiceFocalLoss defaults"),
-    "SoftClDiceLoss": ("Dice between soft skeletons and masks: connected tubular structures",
-                       "Shit et al. 2021 (clDice); MONAI SoftclDiceLoss"),
+    "SoftClDiceLoss": (
+        "Dice between soft skeletons and masks: connected tubular structures",
+        "Shit et al. 2021 (clDice); MONAI SoftclDiceLoss",
+    ),
     "DiceClDiceLoss": ("soft Dice + soft clDice", "Shit et al. 2021; MONAI SoftDiceclDiceLoss"),
-    "AsymmetricUnifiedFocalLoss": ("focal + focal Tversky, background suppressed: rare foreground",
-                                   "Yeung et al. 2022; MONAI AsymmetricUnifiedFocalLoss"),
-    "GeneralizedWassersteinDiceLoss": ("Dice with a cost per confusion between classes",
-                                       "Fidon et al. 2017; MONAI GeneralizedWassersteinDiceLoss"),
-    "DeepSupervision": ("wraps a loss for outputs at decreasing resolutions, 0.5**level weights",
-                        "nnU-Net deep supervision; MONAI DeepSupervisionLoss"),
-    "Precision": ("precision per class and mean, from exact counts",
-                  "MONAI compute_confusion_matrix_metric"),
-    "Recall": ("recall (sensitivity) per class and mean, from exact counts",
-               "MONAI compute_confusion_matrix_metric"),
-    "Specificity": ("specificity per class and mean, from exact counts",
-                    "MONAI compute_confusion_matrix_metric"),
-    "FBetaScore": ("F-beta per class and mean, from exact counts",
-                   "MONAI compute_confusion_matrix_metric (f1)"),
-    "MatthewsCorrelation": ("Matthews correlation per class and mean, from exact counts",
-                            "MONAI compute_confusion_matrix_metric (mcc)"),
-    "GeneralizedDiceScore": ("generalized Dice score per image, averaged over images",
-                             "Sudre et al. 2017; MONAI compute_generalized_dice"),
-    "BoundaryLoss": ("prediction times the signed distance to the truth's boundary (with a region loss)",
-                     "Kervadec et al. 2019 (MIDL)"),
-    "HausdorffDTLoss": ("squared error weighted by distance maps: targets the Hausdorff distance",
-                        "Karimi and Salcudean 2019; MONAI HausdorffDTLoss"),
-    "HausdorffDistance": ("mean (95th-percentile) Hausdorff distance between surfaces, per class",
-                          "MONAI compute_hausdorff_distance"),
-    "AverageSurfaceDistance": ("mean distance between surfaces (ASSD with symmetric=True)",
-                               "MONAI compute_average_surface_distance"),
-    "SurfaceDice": ("fraction of surface within a tolerance (normalised surface Dice)",
-                    "Nikolov et al. 2021; MONAI compute_surface_dice"),
+    "AsymmetricUnifiedFocalLoss": (
+        "focal + focal Tversky, background suppressed: rare foreground",
+        "Yeung et al. 2022; MONAI AsymmetricUnifiedFocalLoss",
+    ),
+    "GeneralizedWassersteinDiceLoss": (
+        "Dice with a cost per confusion between classes",
+        "Fidon et al. 2017; MONAI GeneralizedWassersteinDiceLoss",
+    ),
+    "DeepSupervision": (
+        "wraps a loss for outputs at decreasing resolutions, 0.5**level weights",
+        "nnU-Net deep supervision; MONAI DeepSupervisionLoss",
+    ),
+    "Precision": ("precision per class and mean, from exact counts", "MONAI compute_confusion_matrix_metric"),
+    "Recall": (
+        "recall (sensitivity) per class and mean, from exact counts",
+        "MONAI compute_confusion_matrix_metric",
+    ),
+    "Specificity": (
+        "specificity per class and mean, from exact counts",
+        "MONAI compute_confusion_matrix_metric",
+    ),
+    "FBetaScore": (
+        "F-beta per class and mean, from exact counts",
+        "MONAI compute_confusion_matrix_metric (f1)",
+    ),
+    "MatthewsCorrelation": (
+        "Matthews correlation per class and mean, from exact counts",
+        "MONAI compute_confusion_matrix_metric (mcc)",
+    ),
+    "GeneralizedDiceScore": (
+        "generalized Dice score per image, averaged over images",
+        "Sudre et al. 2017; MONAI compute_generalized_dice",
+    ),
+    "BoundaryLoss": (
+        "prediction times the signed distance to the truth's boundary (with a region loss)",
+        "Kervadec et al. 2019 (MIDL)",
+    ),
+    "HausdorffDTLoss": (
+        "squared error weighted by distance maps: targets the Hausdorff distance",
+        "Karimi and Salcudean 2019; MONAI HausdorffDTLoss",
+    ),
+    "HausdorffDistance": (
+        "mean (95th-percentile) Hausdorff distance between surfaces, per class",
+        "MONAI compute_hausdorff_distance",
+    ),
+    "AverageSurfaceDistance": (
+        "mean distance between surfaces (ASSD with symmetric=True)",
+        "MONAI compute_average_surface_distance",
+    ),
+    "SurfaceDice": (
+        "fraction of surface within a tolerance (normalised surface Dice)",
+        "Nikolov et al. 2021; MONAI compute_surface_dice",
+    ),
 }
 
 
 def add_arguments(parser):
-    parser.add_argument("--format", choices=("table", "json"), default="table",
-                        help="output format (default: table)")
+    parser.add_argument(
+        "--format", choices=("table", "json"), default="table", help="output format (default: table)"
+    )
 
 
 def _first_line(cls) -> str:
@@ -111,8 +171,7 @@ def _first_line(cls) -> str:
     line = doc.strip().splitlines()[0] if doc.strip() else ""
     match = re.match(r"Loss class of `(\w+)`", line)
     if match:  # a thin class: its function's docstring says what it is
-        fn = getattr(imagelosses, match.group(1), None) or getattr(imagelosses.losses,
-                                                                    match.group(1), None)
+        fn = getattr(imagelosses, match.group(1), None) or getattr(imagelosses.losses, match.group(1), None)
         if fn is not None and inspect.getdoc(fn):
             line = inspect.getdoc(fn).splitlines()[0]
     return line or "-"
@@ -127,8 +186,15 @@ def entries() -> list[dict]:
     for kind, table in (("loss", imagelosses.LOSSES), ("metric", imagelosses.METRICS)):
         for name in sorted(table):
             purpose, reference = DESCRIPTIONS.get(name, (_first_line(table[name]), "-"))
-            items.append(dict(kind=kind, name=name, bakeoff_names=aliases.get(name, []),
-                              purpose=purpose, reference=reference))
+            items.append(
+                dict(
+                    kind=kind,
+                    name=name,
+                    bakeoff_names=aliases.get(name, []),
+                    purpose=purpose,
+                    reference=reference,
+                )
+            )
     return items
 
 
@@ -138,8 +204,11 @@ def run(args) -> int:
         print(json.dumps(items, indent=2))
         return 0
     for kind in ("loss", "metric"):
-        rows = [[i["name"], ",".join(i["bakeoff_names"]) or "-", i["purpose"], i["reference"]]
-                for i in items if i["kind"] == kind]
+        rows = [
+            [i["name"], ",".join(i["bakeoff_names"]) or "-", i["purpose"], i["reference"]]
+            for i in items
+            if i["kind"] == kind
+        ]
         print(f"{kind.upper()}ES" if kind == "loss" else "METRICS")
         print(_left_table(["name", "bakeoff name", "what it is for", "reference"], rows))
         print()

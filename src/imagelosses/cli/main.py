@@ -28,31 +28,44 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="imagelosses",
         description="Image losses for Keras 3: a loss bake-off on real images, an image comparison "
-                    "tool, and the list of every loss and metric.",
+        "tool, and the list of every loss and metric.",
         epilog="Exit codes: 0 success, 1 a problem with the data (unreadable, mismatched or "
-               "unpaired files) or a missing package of the cli extra, 2 bad arguments.",
+        "unpaired files) or a missing package of the cli extra, 2 bad arguments.",
     )
-    parser.add_argument("--backend", choices=BACKENDS,
-                        help="Keras backend; sets KERAS_BACKEND before Keras is imported (by "
-                             "re-running the command in a child process when another backend is "
-                             "already loaded). Default: $KERAS_BACKEND, else tensorflow")
-    parser.add_argument("--version", action="store_true",
-                        help="print the versions of imagelosses and Keras, and the backend")
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        help="Keras backend; sets KERAS_BACKEND before Keras is imported (by "
+        "re-running the command in a child process when another backend is "
+        "already loaded). Default: $KERAS_BACKEND, else tensorflow",
+    )
+    parser.add_argument(
+        "--version", action="store_true", help="print the versions of imagelosses and Keras, and the backend"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    p = sub.add_parser("bakeoff", help="train a small net per loss and compare them on held-out data",
-                       description=bakeoff.__doc__,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "bakeoff",
+        help="train a small net per loss and compare them on held-out data",
+        description=bakeoff.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     bakeoff.add_arguments(p)
-    p.add_argument("--backend", choices=BACKENDS, default=argparse.SUPPRESS,
-                   help="as `imagelosses --backend`")
-    p = sub.add_parser("compare", help="SSIM, MS-SSIM, PSNR, edge error (or IoU/Dice) of image pairs",
-                       description=compare.__doc__,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument(
+        "--backend", choices=BACKENDS, default=argparse.SUPPRESS, help="as `imagelosses --backend`"
+    )
+    p = sub.add_parser(
+        "compare",
+        help="SSIM, MS-SSIM, PSNR, edge error (or IoU/Dice) of image pairs",
+        description=compare.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     compare.add_arguments(p)
-    p.add_argument("--backend", choices=BACKENDS, default=argparse.SUPPRESS,
-                   help="as `imagelosses --backend`")
-    p = sub.add_parser("list", help="every loss and metric, what it is for, its reference",
-                       description=list_cmd.__doc__)
+    p.add_argument(
+        "--backend", choices=BACKENDS, default=argparse.SUPPRESS, help="as `imagelosses --backend`"
+    )
+    p = sub.add_parser(
+        "list", help="every loss and metric, what it is for, its reference", description=list_cmd.__doc__
+    )
     list_cmd.add_arguments(p)
     return parser
 
@@ -78,8 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = argv
     if args.command is None and not args.version:
         parser.print_usage(sys.stderr)
-        print("imagelosses: error: a command is required (bakeoff, compare or list)",
-              file=sys.stderr)
+        print("imagelosses: error: a command is required (bakeoff, compare or list)", file=sys.stderr)
         return EXIT_USAGE
     if getattr(args, "backend", None):
         code = _rerun_with_backend(args.backend, argv)
@@ -90,8 +102,10 @@ def main(argv: list[str] | None = None) -> int:
 
         import imagelosses
 
-        print(f"imagelosses {imagelosses.__version__}, keras {keras.__version__}, "
-              f"backend {keras.backend.backend()}")
+        print(
+            f"imagelosses {imagelosses.__version__}, keras {keras.__version__}, "
+            f"backend {keras.backend.backend()}"
+        )
         return 0
     from imagelosses.cli import bakeoff, compare, list_cmd
 
@@ -104,8 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     except ModuleNotFoundError as error:
         if error.name not in CLI_EXTRA:
             raise
-        print(f"imagelosses {args.command}: error: this command needs {error.name!r}, from the "
-              "`cli` extra: pip install 'imagelosses[cli]'", file=sys.stderr)
+        print(
+            f"imagelosses {args.command}: error: this command needs {error.name!r}, from the "
+            "`cli` extra: pip install 'imagelosses[cli]'",
+            file=sys.stderr,
+        )
         return EXIT_DATA
     except KeyboardInterrupt:
         print("imagelosses: interrupted", file=sys.stderr)

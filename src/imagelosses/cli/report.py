@@ -39,8 +39,11 @@ def _crop_window(truth: np.ndarray) -> tuple[slice, slice]:
     gy, gx = np.gradient(truth.astype(np.float64))
     energy = np.abs(gy) + np.abs(gx)
     step = max(1, CROP // 4)
-    best = max((energy[t:t + CROP, l:l + CROP].sum(), t, l)
-                for t in range(0, h - CROP + 1, step) for l in range(0, w - CROP + 1, step))
+    best = max(
+        (energy[t : t + CROP, l : l + CROP].sum(), t, l)
+        for t in range(0, h - CROP + 1, step)
+        for l in range(0, w - CROP + 1, step)
+    )
     return slice(best[1], best[1] + CROP), slice(best[2], best[2] + CROP)
 
 
@@ -56,8 +59,9 @@ def examples_figure(result: TaskResult, path: str):
     segment = result.task == "segment"
     k = len(result.data["classes"]) if segment else 0
     cmap = ListedColormap((SEG_COLOURS * 5)[:k]) if segment else "gray"
-    fig, axes = plt.subplots(n_rows, len(columns), figsize=(1.9 * len(columns), 2.1 * n_rows + 0.6),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        n_rows, len(columns), figsize=(1.9 * len(columns), 2.1 * n_rows + 0.6), squeeze=False
+    )
     for row in range(n_rows):
         window = _crop_window(examples["truth"][row][..., 0]) if not segment else (slice(None),) * 2
         for col, name in enumerate(columns):
@@ -72,14 +76,20 @@ def examples_figure(result: TaskResult, path: str):
             if row == 0:
                 ax.set_title(textwrap.fill(name, 18), fontsize=9)
     if segment:
-        handles = [Patch(color=SEG_COLOURS[i % len(SEG_COLOURS)], label=n)
-                   for i, n in enumerate(result.data["classes"])]
+        handles = [
+            Patch(color=SEG_COLOURS[i % len(SEG_COLOURS)], label=n)
+            for i, n in enumerate(result.data["classes"])
+        ]
         fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8, frameon=False)
-        title = ("Segmentation: held-out images, true labels and each loss's predicted labels"
-                 f" (seed {result.seeds[0]})")
+        title = (
+            "Segmentation: held-out images, true labels and each loss's predicted labels"
+            f" (seed {result.seeds[0]})"
+        )
     else:
-        title = (f"Restoration: held-out {CROP}x{CROP} px crops; input = blurred + noisy, "
-                 f"intensities 0 (black) to 1 (white) (seed {result.seeds[0]})")
+        title = (
+            f"Restoration: held-out {CROP}x{CROP} px crops; input = blurred + noisy, "
+            f"intensities 0 (black) to 1 (white) (seed {result.seeds[0]})"
+        )
     fig.suptitle(title, fontsize=10)
     fig.tight_layout(rect=(0, 0.05 if segment else 0, 1, 0.97))
     fig.savefig(path, dpi=110)
@@ -91,7 +101,7 @@ def _stack(rows) -> np.ndarray:
     length = max(len(r) for r in rows)
     out = np.full((len(rows), length), np.nan)
     for i, r in enumerate(rows):
-        out[i, :len(r)] = np.asarray(r, np.float64)
+        out[i, : len(r)] = np.asarray(r, np.float64)
     return out
 
 
@@ -116,8 +126,7 @@ def curves_figure(result: TaskResult, path: str):
         first = np.where(np.isfinite(losses[:, :1]) & (losses[:, :1] != 0), losses[:, :1], 1.0)
         _band(left, np.abs(losses / first), loss)
         _band(right, _stack([r.history["heldout"] for r in runs]), loss)
-    spread = (f"; mean over {len(result.seeds)} seeds, band: +- 1 std"
-              if len(result.seeds) > 1 else "")
+    spread = f"; mean over {len(result.seeds)} seeds, band: +- 1 std" if len(result.seeds) > 1 else ""
     left.set_yscale("log")
     left.set_xlabel("epoch")
     left.set_ylabel("training loss / loss after epoch 1")
@@ -145,20 +154,25 @@ def bars_figure(result: TaskResult, path: str):
     columns = min(len(metrics), 4)
     rows = math.ceil(len(metrics) / columns)
     names = [s.loss for s in summaries]
-    fig, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 0.35 * len(names) * rows + 1.6),
-                             squeeze=False)
-    for ax in axes.flat[len(metrics):]:
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(3.6 * columns, 0.35 * len(names) * rows + 1.6), squeeze=False
+    )
+    for ax in axes.flat[len(metrics) :]:
         ax.axis("off")
     baseline = result.baseline_summary()
     for ax, metric, verdict in zip(axes.flat, metrics, verdicts):
-        shown = np.array([np.nan if s.mean[metric.name] is None else s.mean[metric.name]
-                          for s in summaries])
-        spread = np.array([0.0 if s.std[metric.name] is None else s.std[metric.name]
-                           for s in summaries])
+        shown = np.array([np.nan if s.mean[metric.name] is None else s.mean[metric.name] for s in summaries])
+        spread = np.array([0.0 if s.std[metric.name] is None else s.std[metric.name] for s in summaries])
         colours = [{"*": "#1f5fa8", "=": "#5b8fd0"}.get(verdict.mark(n), "#b9cde8") for n in names]
         y = np.arange(len(names))
-        ax.barh(y, np.nan_to_num(shown), color=colours,
-                xerr=spread if len(result.seeds) > 1 else None, ecolor="#333", capsize=2)
+        ax.barh(
+            y,
+            np.nan_to_num(shown),
+            color=colours,
+            xerr=spread if len(result.seeds) > 1 else None,
+            ecolor="#333",
+            capsize=2,
+        )
         ax.set_yticks(y)
         ax.set_yticklabels(names, fontsize=8)
         ax.invert_yaxis()
@@ -171,21 +185,22 @@ def bars_figure(result: TaskResult, path: str):
                 ax.axvline(base, color="#c0392b", ls="--", lw=1)
                 low, high = min(low, base), max(high, base)
             span = (high - low) or abs(high) or 1.0
-            ax.set_xlim(max(0.0, low - 0.15 * span) if low >= 0 else low - 0.15 * span,
-                        high + 0.4 * span)
+            ax.set_xlim(max(0.0, low - 0.15 * span) if low >= 0 else low - 0.15 * span, high + 0.4 * span)
         ax.xaxis.set_major_locator(MaxNLocator(4))
         ax.tick_params(axis="x", labelsize=7)
         for i, v in enumerate(shown):
             if np.isfinite(v):
                 ax.text(v + spread[i], i, f" {v:.3f}", va="center", fontsize=7)
         arrow = "higher is better" if metric.higher_is_better else "lower is better"
-        ax.set_xlabel(textwrap.fill(f"{metric.header(False)}: {metric.description}", 44),
-                      fontsize=8)
+        ax.set_xlabel(textwrap.fill(f"{metric.header(False)}: {metric.description}", 44), fontsize=8)
         ax.set_title(f"{metric.name}: {arrow}", fontsize=9)
-    seeds = (f"mean +- std over {len(result.seeds)} seeds; " if len(result.seeds) > 1 else "")
+    seeds = f"mean +- std over {len(result.seeds)} seeds; " if len(result.seeds) > 1 else ""
     base_note = "; red dashes: the degraded input, without a net" if baseline else ""
-    fig.suptitle(f"{result.task.capitalize()}: held-out scores per loss ({seeds}best in dark blue, "
-                 f"ties in mid blue{base_note}; axes zoomed)", fontsize=10)
+    fig.suptitle(
+        f"{result.task.capitalize()}: held-out scores per loss ({seeds}best in dark blue, "
+        f"ties in mid blue{base_note}; axes zoomed)",
+        fontsize=10,
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -194,9 +209,11 @@ def bars_figure(result: TaskResult, path: str):
 def _img(folder: str, relative: str, alt: str) -> str:
     with open(os.path.join(folder, relative), "rb") as f:
         encoded = base64.b64encode(f.read()).decode("ascii")
-    return (f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{encoded}">'
-            f'<figcaption>{html.escape(alt)} (<a href="{relative}">{relative}</a>)</figcaption>'
-            "</figure>")
+    return (
+        f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{encoded}">'
+        f'<figcaption>{html.escape(alt)} (<a href="{relative}">{relative}</a>)</figcaption>'
+        "</figure>"
+    )
 
 
 # ------------------------------------------------------------------------------- tables
@@ -212,8 +229,11 @@ def _cell(summary, name: str, seeds: int, mark: str = "") -> str:
 
 def legend(result: TaskResult) -> str:
     n = len(result.seeds)
-    seeds = (f"mean ± std over {n} seeds ({', '.join(map(str, result.seeds))})" if n > 1
-             else f"seed {result.seeds[0]}, one run: no spread measured")
+    seeds = (
+        f"mean ± std over {n} seeds ({', '.join(map(str, result.seeds))})"
+        if n > 1
+        else f"seed {result.seeds[0]}, one run: no spread measured"
+    )
     return f"{result.task} (held-out; {seeds}; ^ higher is better, v lower is better; {MARKS}):"
 
 
@@ -225,10 +245,12 @@ def diagnostics_line(result: TaskResult) -> str:
     if warnings:
         return "\n".join(f"WARNING {w}" for w in warnings)
     largest = max((r.diagnostics.max_abs_output for r in result.runs), default=0.0)
-    classes = (" and every run predicted every class of the held-out labels"
-               if result.task == "segment" else "")
-    return (f"diagnostics: no run diverged (largest |{output}| reached: {largest:.3g}, limit "
-            f"{limit:g}){classes}.")
+    classes = (
+        " and every run predicted every class of the held-out labels" if result.task == "segment" else ""
+    )
+    return (
+        f"diagnostics: no run diverged (largest |{output}| reached: {largest:.3g}, limit {limit:g}){classes}."
+    )
 
 
 def text_summary(result: TaskResult) -> str:
@@ -237,24 +259,27 @@ def text_summary(result: TaskResult) -> str:
     baseline = result.baseline_summary()
     output = "logit" if result.task == "segment" else "output"
     blocks = [legend(result)]
-    chunks = [list(range(i, min(i + COLUMNS, len(result.metrics))))
-              for i in range(0, len(result.metrics), COLUMNS)]
+    chunks = [
+        list(range(i, min(i + COLUMNS, len(result.metrics)))) for i in range(0, len(result.metrics), COLUMNS)
+    ]
     for c_index, chunk in enumerate(chunks):
         last = c_index == len(chunks) - 1
         header = ["loss"] + [result.metrics[i].header() for i in chunk]
         header += [f"max |{output}|", "train s"] if last else []
         rows = []
         for s in summaries:
-            cells = [s.loss] + [_cell(s, result.metrics[i].name, n, verdicts[i].mark(s.loss))
-                                for i in chunk]
+            cells = [s.loss] + [_cell(s, result.metrics[i].name, n, verdicts[i].mark(s.loss)) for i in chunk]
             if last:
                 cells += [f"{s.max_abs_output:.3g}", f"{s.train_seconds:.1f}"]
             if last and s.warnings:
                 cells[0] += " !"
             rows.append(cells)
         if baseline is not None:
-            rows.append([baseline.loss] + [_cell(baseline, result.metrics[i].name, n)
-                                           for i in chunk] + (["-", "-"] if last else []))
+            rows.append(
+                [baseline.loss]
+                + [_cell(baseline, result.metrics[i].name, n) for i in chunk]
+                + (["-", "-"] if last else [])
+            )
         blocks.append(text_table(header, rows))
     blocks.append(diagnostics_line(result))
     return "\n\n".join(blocks[:1]) + "\n" + "\n\n".join(blocks[1:])
@@ -263,8 +288,10 @@ def text_summary(result: TaskResult) -> str:
 def _html_table(result: TaskResult) -> str:
     summaries, verdicts, n = result.summaries(), result.verdicts(), len(result.seeds)
     output = "logit" if result.task == "segment" else "output"
-    head = "".join(f"<th>{html.escape(m.header(False))} "
-                   f"{'&uarr;' if m.higher_is_better else '&darr;'}</th>" for m in result.metrics)
+    head = "".join(
+        f"<th>{html.escape(m.header(False))} {'&uarr;' if m.higher_is_better else '&darr;'}</th>"
+        for m in result.metrics
+    )
     rows = []
     baseline = result.baseline_summary()
     for s in summaries + ([baseline] if baseline else []):
@@ -272,21 +299,34 @@ def _html_table(result: TaskResult) -> str:
         for m, v in zip(result.metrics, verdicts):
             mark = v.mark(s.loss)
             text = html.escape(_cell(s, m.name, n).strip())
-            cells.append(f"<td><b>{text}</b></td>" if mark == "*" else
-                         f"<td><i>{text} =</i></td>" if mark == "=" else f"<td>{text}</td>")
-        extra = ("<td>-</td><td>-</td>" if s is baseline else
-                 f"<td>{s.max_abs_output:.3g}</td><td>{s.train_seconds:.1f}</td>")
+            cells.append(
+                f"<td><b>{text}</b></td>"
+                if mark == "*"
+                else f"<td><i>{text} =</i></td>"
+                if mark == "="
+                else f"<td>{text}</td>"
+            )
+        extra = (
+            "<td>-</td><td>-</td>"
+            if s is baseline
+            else f"<td>{s.max_abs_output:.3g}</td><td>{s.train_seconds:.1f}</td>"
+        )
         rows.append(f"<tr><td>{html.escape(s.loss)}</td>{''.join(cells)}{extra}</tr>")
-        for warning in ([] if s is baseline else s.warnings):
-            rows.append(f"<tr class=warn><td colspan={len(result.metrics) + 3}>WARNING "
-                        f"{html.escape(warning)}</td></tr>")
-    notes = "".join(f"<li><b>{html.escape(m.name)}</b>: {html.escape(m.description)}</li>"
-                    for m in result.metrics)
-    return (f"<table><tr><th>loss</th>{head}<th>max |{output}|</th><th>train s</th></tr>"
-            f"{''.join(rows)}</table><p class=note>{html.escape(legend(result))} Best in bold, "
-            f"ties in italics with =. max |{output}|: the largest absolute {output} on held-out "
-            "data after any epoch, over the seeds; train s: mean training seconds.</p>"
-            f"<p class=note>{html.escape(diagnostics_line(result))}</p><ul class=note>{notes}</ul>")
+        for warning in [] if s is baseline else s.warnings:
+            rows.append(
+                f"<tr class=warn><td colspan={len(result.metrics) + 3}>WARNING "
+                f"{html.escape(warning)}</td></tr>"
+            )
+    notes = "".join(
+        f"<li><b>{html.escape(m.name)}</b>: {html.escape(m.description)}</li>" for m in result.metrics
+    )
+    return (
+        f"<table><tr><th>loss</th>{head}<th>max |{output}|</th><th>train s</th></tr>"
+        f"{''.join(rows)}</table><p class=note>{html.escape(legend(result))} Best in bold, "
+        f"ties in italics with =. max |{output}|: the largest absolute {output} on held-out "
+        "data after any epoch, over the seeds; train s: mean training seconds.</p>"
+        f"<p class=note>{html.escape(diagnostics_line(result))}</p><ul class=note>{notes}</ul>"
+    )
 
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
@@ -312,23 +352,30 @@ def write(folder: str, bakeoff: Bakeoff) -> dict:
             draw(result, os.path.join(folder, relative))
             result.figures.append(relative)
             figures.append(_img(folder, relative, alt))
-        description = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(str(v))}</td></tr>"
-                              for k, v in result.data.items())
-        sections.append(f"<h2>{task.capitalize()}</h2>{_html_table(result)}"
-                        f"{''.join(figures)}<details><summary>data (seed {result.seeds[0]})"
-                        f"</summary><table>{description}</table></details>")
+        description = "".join(
+            f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(str(v))}</td></tr>"
+            for k, v in result.data.items()
+        )
+        sections.append(
+            f"<h2>{task.capitalize()}</h2>{_html_table(result)}"
+            f"{''.join(figures)}<details><summary>data (seed {result.seeds[0]})"
+            f"</summary><table>{description}</table></details>"
+        )
     json_path = os.path.join(folder, "metrics.json")
     with open(json_path, "w") as f:
         json.dump(bakeoff.to_json(), f, indent=2, allow_nan=False)
     info = bakeoff.settings
-    settings = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(str(v))}</td></tr>"
-                       for k, v in info.items())
-    page = (f"<!doctype html><html><head><meta charset=utf-8><title>imagelosses bake-off</title>"
-            f"<style>{STYLE}</style></head><body><h1>imagelosses bake-off</h1>"
-            f"<p><code>{html.escape(info['command'])}</code> on the {html.escape(info['backend'])} "
-            f"backend, {info['seconds']} s. Every number is also in "
-            f"<a href=\"metrics.json\">metrics.json</a>.</p>{''.join(sections)}"
-            f"<h2>Settings</h2><table>{settings}</table></body></html>")
+    settings = "".join(
+        f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(str(v))}</td></tr>" for k, v in info.items()
+    )
+    page = (
+        f"<!doctype html><html><head><meta charset=utf-8><title>imagelosses bake-off</title>"
+        f"<style>{STYLE}</style></head><body><h1>imagelosses bake-off</h1>"
+        f"<p><code>{html.escape(info['command'])}</code> on the {html.escape(info['backend'])} "
+        f"backend, {info['seconds']} s. Every number is also in "
+        f'<a href="metrics.json">metrics.json</a>.</p>{"".join(sections)}'
+        f"<h2>Settings</h2><table>{settings}</table></body></html>"
+    )
     html_path = os.path.join(folder, "report.html")
     with open(html_path, "w") as f:
         f.write(page)

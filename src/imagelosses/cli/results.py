@@ -95,17 +95,23 @@ class Diagnostics:
         if not self.finite:
             found.append("diverged: a training loss or an output was not finite")
         elif self.max_abs_output > self.limit:
-            found.append(f"diverged: largest |{self.output}| {self.max_abs_output:.3g} is beyond "
-                         f"{self.limit:g}")
+            found.append(
+                f"diverged: largest |{self.output}| {self.max_abs_output:.3g} is beyond {self.limit:g}"
+            )
         if self.never_predicted:
             names = ", ".join(repr(n) for n in self.never_predicted)
             found.append(f"never predicted class {names} on held-out data")
         return found
 
     def to_json(self) -> dict:
-        return dict(output=self.output, limit=self.limit, max_abs_output=self.max_abs_output,
-                    finite=self.finite, diverged=self.diverged,
-                    never_predicted=list(self.never_predicted))
+        return dict(
+            output=self.output,
+            limit=self.limit,
+            max_abs_output=self.max_abs_output,
+            finite=self.finite,
+            diverged=self.diverged,
+            never_predicted=list(self.never_predicted),
+        )
 
 
 @dataclass
@@ -120,10 +126,14 @@ class Run:
     diagnostics: Diagnostics
 
     def to_json(self) -> dict:
-        return dict(loss=self.loss, seed=self.seed, metrics=dict(self.metrics),
-                    history={k: list(v) for k, v in self.history.items()},
-                    train_seconds=round(self.train_seconds, 2),
-                    diagnostics=self.diagnostics.to_json())
+        return dict(
+            loss=self.loss,
+            seed=self.seed,
+            metrics=dict(self.metrics),
+            history={k: list(v) for k, v in self.history.items()},
+            train_seconds=round(self.train_seconds, 2),
+            diagnostics=self.diagnostics.to_json(),
+        )
 
 
 @dataclass
@@ -139,9 +149,15 @@ class Summary:
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        return dict(loss=self.loss, seeds=self.seeds, mean=self.mean, std=self.std,
-                    train_seconds=self.train_seconds, max_abs_output=self.max_abs_output,
-                    warnings=list(self.warnings))
+        return dict(
+            loss=self.loss,
+            seeds=self.seeds,
+            mean=self.mean,
+            std=self.std,
+            train_seconds=self.train_seconds,
+            max_abs_output=self.max_abs_output,
+            warnings=list(self.warnings),
+        )
 
 
 def mean_std(values) -> tuple[float | None, float | None]:
@@ -155,8 +171,9 @@ def mean_std(values) -> tuple[float | None, float | None]:
 
 def summarize(loss: str, metric_dicts: list[dict], names) -> Summary:
     stats = {name: mean_std([m.get(name) for m in metric_dicts]) for name in names}
-    return Summary(loss, len(metric_dicts), {k: v[0] for k, v in stats.items()},
-                   {k: v[1] for k, v in stats.items()})
+    return Summary(
+        loss, len(metric_dicts), {k: v[0] for k, v in stats.items()}, {k: v[1] for k, v in stats.items()}
+    )
 
 
 @dataclass
@@ -252,15 +269,24 @@ class TaskResult:
 
     def to_json(self) -> dict:
         baseline = self.baseline_summary()
-        return dict(task=self.task, data=self.data,
-                    metrics=[dict(name=m.name, unit=m.unit, higher_is_better=m.higher_is_better,
-                                  description=m.description) for m in self.metrics],
-                    curve=dict(self.curve), settings=dict(self.settings), extra=dict(self.extra),
-                    seeds=list(self.seeds), losses=[s.to_json() for s in self.summaries()],
-                    verdicts=[v.to_json() for v in self.verdicts()],
-                    baseline=baseline.to_json() if baseline else None,
-                    runs=[r.to_json() for r in self.runs], warnings=self.warnings(),
-                    figures=list(self.figures))
+        return dict(
+            task=self.task,
+            data=self.data,
+            metrics=[
+                dict(name=m.name, unit=m.unit, higher_is_better=m.higher_is_better, description=m.description)
+                for m in self.metrics
+            ],
+            curve=dict(self.curve),
+            settings=dict(self.settings),
+            extra=dict(self.extra),
+            seeds=list(self.seeds),
+            losses=[s.to_json() for s in self.summaries()],
+            verdicts=[v.to_json() for v in self.verdicts()],
+            baseline=baseline.to_json() if baseline else None,
+            runs=[r.to_json() for r in self.runs],
+            warnings=self.warnings(),
+            figures=list(self.figures),
+        )
 
 
 @dataclass
@@ -271,5 +297,4 @@ class Bakeoff:
     results: list[TaskResult]
 
     def to_json(self) -> dict:
-        return clean(dict(schema=SCHEMA, settings=self.settings,
-                          results=[r.to_json() for r in self.results]))
+        return clean(dict(schema=SCHEMA, settings=self.settings, results=[r.to_json() for r in self.results]))

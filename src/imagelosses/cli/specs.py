@@ -75,8 +75,10 @@ DEFAULT_LOSSES = {
     "segment": ["ce", "wce", "focal", "dice", "focaltversky", "lovasz", "ce+dice"],
 }
 
-_TOKEN = re.compile(r"\s*(?:(?P<num>\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)"
-                    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>[+*()]))")
+_TOKEN = re.compile(
+    r"\s*(?:(?P<num>\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>[+*()]))"
+)
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -88,7 +90,9 @@ def _tokens(text: str) -> list[tuple[str, str]]:
             raise CLIError(
                 f"Invalid loss expression {text!r}: unexpected {text[position:].strip()[:10]!r} at "
                 f"character {position}. Use names, numbers, '+', '*' and parentheses, "
-                "e.g. 'mse+0.2*sobel'.", EXIT_USAGE)
+                "e.g. 'mse+0.2*sobel'.",
+                EXIT_USAGE,
+            )
         kind = match.lastgroup
         tokens.append((kind, match.group(kind)))
         position = match.end()
@@ -102,8 +106,9 @@ class _Parser:
         self.text, self.tokens, self.i = text, _tokens(text), 0
 
     def error(self, what: str):
-        return CLIError(f"Invalid loss expression {self.text!r}: {what}. Example: 'mse+0.2*sobel'.",
-                        EXIT_USAGE)
+        return CLIError(
+            f"Invalid loss expression {self.text!r}: {what}. Example: 'mse+0.2*sobel'.", EXIT_USAGE
+        )
 
     def peek(self):
         return self.tokens[self.i] if self.i < len(self.tokens) else (None, None)
@@ -181,7 +186,8 @@ def _keras_loss(name: str, task: str):
     except ValueError:
         raise CLIError(
             f"Unknown loss {name!r}. Known names: {', '.join(sorted(ALIASES))}; any loss class "
-            "listed by `imagelosses list`; or a Keras loss name such as 'huber'.", EXIT_USAGE
+            "listed by `imagelosses list`; or a Keras loss name such as 'huber'.",
+            EXIT_USAGE,
         ) from None
     if task != "segment":
         return loss
@@ -190,8 +196,11 @@ def _keras_loss(name: str, task: str):
     if cls is None and isinstance(loss, keras.losses.Loss):
         cls = type(loss)
     if cls is None or not _takes_logits(cls):
-        raise CLIError(f"Loss {name!r} has no from_logits option; the segment net outputs logits, "
-                       "so it cannot train the segment task.", EXIT_USAGE)
+        raise CLIError(
+            f"Loss {name!r} has no from_logits option; the segment net outputs logits, "
+            "so it cannot train the segment task.",
+            EXIT_USAGE,
+        )
     return cls(from_logits=True)
 
 
@@ -207,8 +216,7 @@ def _resolve(name: str, task: str, context: dict):
     if alias is None:
         return _keras_loss(name, task)
     if alias.task not in ("any", task):
-        raise CLIError(f"Loss {name!r} is a {alias.task} loss; it cannot train the {task} task.",
-                       EXIT_USAGE)
+        raise CLIError(f"Loss {name!r} is a {alias.task} loss; it cannot train the {task} task.", EXIT_USAGE)
     if alias.cls.startswith("keras:"):
         return getattr(keras.losses, alias.cls.split(":", 1)[1])()
     cls = getattr(imagelosses, alias.cls)
@@ -217,8 +225,11 @@ def _resolve(name: str, task: str, context: dict):
         options[option] = context[option] if value == "auto" else value
     if task == "segment":
         if not _takes_logits(cls):
-            raise CLIError(f"Loss {name!r} has no from_logits option; the segment net outputs "
-                           "logits, so it cannot train the segment task.", EXIT_USAGE)
+            raise CLIError(
+                f"Loss {name!r} has no from_logits option; the segment net outputs "
+                "logits, so it cannot train the segment task.",
+                EXIT_USAGE,
+            )
         options["from_logits"] = True
     return cls(**options)
 

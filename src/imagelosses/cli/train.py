@@ -61,9 +61,19 @@ class Progress(keras.callbacks.Callback):
     argmax-predicted at some held-out pixel after some epoch); the last one is kept in `prediction`.
     """
 
-    def __init__(self, label: str, epochs: int, steps: int, *, x_test=None, score=None,
-                 diagnostics: Diagnostics | None = None, num_classes: int = 0, stream=None,
-                 width=24):
+    def __init__(
+        self,
+        label: str,
+        epochs: int,
+        steps: int,
+        *,
+        x_test=None,
+        score=None,
+        diagnostics: Diagnostics | None = None,
+        num_classes: int = 0,
+        stream=None,
+        width=24,
+    ):
         super().__init__()
         self.label, self.epochs, self.steps, self.width = label, epochs, steps, width
         self.x_test, self.score, self.diagnostics = x_test, score, diagnostics
@@ -78,8 +88,10 @@ class Progress(keras.callbacks.Callback):
         done = (self.epoch * self.steps + batch) / max(1, self.epochs * self.steps)
         filled = int(round(done * self.width))
         bar = "#" * filled + "." * (self.width - filled)
-        text = (f"\r  {self.label}  [{bar}] epoch {self.epoch + 1}/{self.epochs} "
-                f"loss {loss:.4f}  {time.perf_counter() - self.start:5.1f}s")
+        text = (
+            f"\r  {self.label}  [{bar}] epoch {self.epoch + 1}/{self.epochs} "
+            f"loss {loss:.4f}  {time.perf_counter() - self.start:5.1f}s"
+        )
         self.stream.write((text if self.tty else text[1:]) + end)
         self.stream.flush()
 
@@ -98,8 +110,7 @@ class Progress(keras.callbacks.Callback):
             d.max_abs_output = max(d.max_abs_output, float(np.max(np.abs(prediction))))
         if self.num_classes:
             classes = np.argmax(np.nan_to_num(prediction), -1)
-            self.predicted |= np.bincount(classes.ravel(), minlength=self.num_classes)[
-                :self.num_classes] > 0
+            self.predicted |= np.bincount(classes.ravel(), minlength=self.num_classes)[: self.num_classes] > 0
 
     def on_epoch_end(self, epoch, logs=None):
         loss = float((logs or {}).get("loss", float("nan")))
@@ -112,8 +123,7 @@ class Progress(keras.callbacks.Callback):
                 self._watch(prediction)
             value = self.score(prediction) if self.score is not None else float("nan")
             self.curve.append(float(value) if value is not None else float("nan"))
-        last = epoch + 1 == self.epochs or (self.diagnostics is not None
-                                            and not self.diagnostics.finite)
+        last = epoch + 1 == self.epochs or (self.diagnostics is not None and not self.diagnostics.finite)
         if self.tty or last:  # not a terminal: one line per run
             self._draw(self.steps, loss, "\n" if last else "")
 
@@ -123,9 +133,22 @@ class Progress(keras.callbacks.Callback):
 EAGER_STEPS = 16
 
 
-def fit(model, loss, x, y, *, epochs: int, batch_size: int, learning_rate: float, label: str,
-        x_test=None, score=None, diagnostics=None, num_classes: int = 0,
-        stream=None) -> tuple[Progress, float]:
+def fit(
+    model,
+    loss,
+    x,
+    y,
+    *,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    label: str,
+    x_test=None,
+    score=None,
+    diagnostics=None,
+    num_classes: int = 0,
+    stream=None,
+) -> tuple[Progress, float]:
     """Compile with Adam and train; returns the progress record and the training seconds.
 
     A run whose loss turns NaN or inf stops there (`TerminateOnNaN`); its diagnostics say so.
@@ -133,11 +156,26 @@ def fit(model, loss, x, y, *, epochs: int, batch_size: int, learning_rate: float
     steps = int(np.ceil(len(x) / batch_size))
     eager = keras.backend.backend() == "tensorflow" and steps * epochs <= EAGER_STEPS
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, run_eagerly=eager)
-    progress = Progress(label, epochs, steps, x_test=x_test, score=score, diagnostics=diagnostics,
-                        num_classes=num_classes, stream=stream)
+    progress = Progress(
+        label,
+        epochs,
+        steps,
+        x_test=x_test,
+        score=score,
+        diagnostics=diagnostics,
+        num_classes=num_classes,
+        stream=stream,
+    )
     start = time.perf_counter()
-    model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0, shuffle=True,
-              callbacks=[progress, keras.callbacks.TerminateOnNaN()])
+    model.fit(
+        x,
+        y,
+        batch_size=batch_size,
+        epochs=epochs,
+        verbose=0,
+        shuffle=True,
+        callbacks=[progress, keras.callbacks.TerminateOnNaN()],
+    )
     return progress, time.perf_counter() - start
 
 
