@@ -260,10 +260,10 @@ def run(args) -> int:
 
 def _render(kind: str, columns, rows, overall) -> str:
     if kind == "json":
-        clean = lambda d: {
-            k: (None if isinstance(v, float) and not np.isfinite(v) else v)  # noqa
-            for k, v in d.items()
-        }
+
+        def clean(d):  # JSON has no inf or NaN: they become null
+            return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in d.items()}
+
         units = {"PSNR": "dB"}
         return json.dumps(
             dict(columns=columns, units=units, pairs=[clean(r) for r in rows], overall=clean(overall)),
