@@ -235,7 +235,40 @@ ROWS = [
         lambda: il.SSIMLoss()(_images(4, 4, 16, 16, 1), _images(4, 4, 16, 16, 1)),
         ValueError,
     ),
+    # options checked when a loss is constructed
+    Row(
+        "NaN smoothing", "DiceLoss(smooth=float('nan'))", lambda: il.DiceLoss(smooth=float("nan")), ValueError
+    ),
+    Row(
+        "Tversky weights that make the loss constant",
+        "TverskyLoss(alpha=0, beta=0)",
+        lambda: il.TverskyLoss(alpha=0, beta=0),
+        ValueError,
+    ),
+    Row("a string for a flag", "SobelLoss(magnitude='no')", lambda: il.SobelLoss(magnitude="no"), TypeError),
+    Row(
+        "a per-pixel sample_weight for a region loss",
+        "DiceLoss()(labels, probabilities, sample_weight=(2, 8, 8) map)",
+        lambda: il.DiceLoss()(_labels(), _probabilities(3), sample_weight=np.ones((2, 8, 8), "float32")),
+        ValueError,
+    ),
+    Row(
+        "a saved sum with a plain function, loaded without it",
+        "keras.losses.deserialize(serialize(SobelLoss() + my_function))",
+        lambda: _reload_plain_function_sum(),
+        ValueError,
+    ),
 ]
+
+
+def _my_function(y_true, y_pred):
+    return (y_true - y_pred) ** 2
+
+
+def _reload_plain_function_sum():
+    import keras
+
+    keras.losses.deserialize(keras.losses.serialize(il.SobelLoss() + _my_function))
 
 
 def message(row: Row) -> str:

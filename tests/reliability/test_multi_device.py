@@ -24,6 +24,10 @@ from tests.conftest import BACKEND
 ROOT = Path(__file__).resolve().parents[2]
 # float32 sums in another order: the gaps seen are near 1e-7.
 TOLERANCE = 1e-5
+# Keras's running mean of the loss metric is a float32 sum over replicas: for total variation,
+# a sum over pixels (values near 1e2), the gap of the tracked metric reached 7.0e-5 on tensorflow
+# (loss and weights within 2e-6), so the metric gets its own bound.
+METRIC_TOLERANCE = 1e-4
 
 
 @pytest.mark.skipif(BACKEND == "torch", reason="Keras's torch backend has no multi-device training API")
@@ -44,7 +48,7 @@ def test_two_devices_match_one_device_for_every_loss():
     failures = {}
     for name, gaps in report["cases"].items():
         coupled = gaps["batch_coupled"] and BACKEND == "tensorflow"
-        worst = max(gaps["loss_gap"], gaps["weight_gap"], gaps["metric_gap"])
+        worst = max(gaps["loss_gap"], gaps["weight_gap"], gaps["metric_gap"] * TOLERANCE / METRIC_TOLERANCE)
         if coupled:
             assert worst > TOLERANCE, f"{name}: expected the documented per-replica difference"
         elif worst > TOLERANCE:
