@@ -21,6 +21,7 @@ Each output's call resizes the labels to that output. Called directly with a lis
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable, Sequence
 
 import keras
 import numpy as np
@@ -92,8 +93,13 @@ class DeepSupervision(Loss):
     """
 
     def __init__(
-        self, loss, weights=None, name="deep_supervision", reduction="sum_over_batch_size", dtype=None
-    ):
+        self,
+        loss: Callable,
+        weights: Sequence[float] | None = None,
+        name: str | None = "deep_supervision",
+        reduction: str | None = "sum_over_batch_size",
+        dtype: str | None = None,
+    ) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         if isinstance(loss, (str, dict)):
             loss = keras.losses.get(loss)

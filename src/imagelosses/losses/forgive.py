@@ -138,15 +138,15 @@ class ForgiveFalseNegatives(Loss):
 
     def __init__(
         self,
-        loss,
-        classes=(0,),
-        from_logits=None,
-        data_format=None,
-        spatial_dims=None,
-        name="forgive_false_negatives",
-        reduction="sum_over_batch_size",
-        dtype=None,
-    ):
+        loss: Callable,
+        classes: Sequence[int] = (0,),
+        from_logits: bool | None = None,
+        data_format: str | None = None,
+        spatial_dims: int | None = None,
+        name: str | None = "forgive_false_negatives",
+        reduction: str | None = "sum_over_batch_size",
+        dtype: str | None = None,
+    ) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         if isinstance(loss, (str, dict)):
             loss = keras.losses.get(loss)

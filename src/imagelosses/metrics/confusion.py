@@ -27,6 +27,7 @@ and counted in the mean. The mean is the macro mean of the per-class values; MON
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 from keras import ops
@@ -125,17 +126,17 @@ class Precision(_Confusion):
 
     def __init__(
         self,
-        num_classes,
-        average=None,
-        zero_division="nan",
-        threshold=0.5,
-        ignore_class=None,
-        from_logits=False,
-        data_format=None,
-        spatial_dims=None,
-        name="precision",
-        dtype=None,
-    ):
+        num_classes: int,
+        average: str | None = None,
+        zero_division: str | float = "nan",
+        threshold: float = 0.5,
+        ignore_class: int | Sequence[int] | None = None,
+        from_logits: bool = False,
+        data_format: str | None = None,
+        spatial_dims: int | None = None,
+        name: str | None = "precision",
+        dtype: str | None = None,
+    ) -> None:
         super().__init__(
             num_classes,
             average=average,
@@ -161,17 +162,17 @@ class Recall(_Confusion):
 
     def __init__(
         self,
-        num_classes,
-        average=None,
-        zero_division="nan",
-        threshold=0.5,
-        ignore_class=None,
-        from_logits=False,
-        data_format=None,
-        spatial_dims=None,
-        name="recall",
-        dtype=None,
-    ):
+        num_classes: int,
+        average: str | None = None,
+        zero_division: str | float = "nan",
+        threshold: float = 0.5,
+        ignore_class: int | Sequence[int] | None = None,
+        from_logits: bool = False,
+        data_format: str | None = None,
+        spatial_dims: int | None = None,
+        name: str | None = "recall",
+        dtype: str | None = None,
+    ) -> None:
         super().__init__(
             num_classes,
             average=average,
@@ -197,17 +198,17 @@ class Specificity(_Confusion):
 
     def __init__(
         self,
-        num_classes,
-        average=None,
-        zero_division="nan",
-        threshold=0.5,
-        ignore_class=None,
-        from_logits=False,
-        data_format=None,
-        spatial_dims=None,
-        name="specificity",
-        dtype=None,
-    ):
+        num_classes: int,
+        average: str | None = None,
+        zero_division: str | float = "nan",
+        threshold: float = 0.5,
+        ignore_class: int | Sequence[int] | None = None,
+        from_logits: bool = False,
+        data_format: str | None = None,
+        spatial_dims: int | None = None,
+        name: str | None = "specificity",
+        dtype: str | None = None,
+    ) -> None:
         super().__init__(
             num_classes,
             average=average,
@@ -236,18 +237,18 @@ class FBetaScore(_Confusion):
 
     def __init__(
         self,
-        num_classes,
-        beta=1.0,
-        average=None,
-        zero_division="nan",
-        threshold=0.5,
-        ignore_class=None,
-        from_logits=False,
-        data_format=None,
-        spatial_dims=None,
-        name="fbeta_score",
-        dtype=None,
-    ):
+        num_classes: int,
+        beta: float = 1.0,
+        average: str | None = None,
+        zero_division: str | float = "nan",
+        threshold: float = 0.5,
+        ignore_class: int | Sequence[int] | None = None,
+        from_logits: bool = False,
+        data_format: str | None = None,
+        spatial_dims: int | None = None,
+        name: str | None = "fbeta_score",
+        dtype: str | None = None,
+    ) -> None:
         super().__init__(
             num_classes,
             average=average,
@@ -279,17 +280,17 @@ class MatthewsCorrelation(_Confusion):
 
     def __init__(
         self,
-        num_classes,
-        average=None,
-        zero_division="nan",
-        threshold=0.5,
-        ignore_class=None,
-        from_logits=False,
-        data_format=None,
-        spatial_dims=None,
-        name="matthews_correlation",
-        dtype=None,
-    ):
+        num_classes: int,
+        average: str | None = None,
+        zero_division: str | float = "nan",
+        threshold: float = 0.5,
+        ignore_class: int | Sequence[int] | None = None,
+        from_logits: bool = False,
+        data_format: str | None = None,
+        spatial_dims: int | None = None,
+        name: str | None = "matthews_correlation",
+        dtype: str | None = None,
+    ) -> None:
         super().__init__(
             num_classes,
             average=average,
@@ -332,17 +333,17 @@ class GeneralizedDiceScore(_ClassCounts):
 
     def __init__(
         self,
-        num_classes,
-        weight_type="square",
-        include_background=True,
-        threshold=0.5,
-        ignore_class=None,
-        from_logits=False,
-        data_format=None,
-        spatial_dims=None,
-        name="generalized_dice_score",
-        dtype=None,
-    ):
+        num_classes: int,
+        weight_type: str = "square",
+        include_background: bool = True,
+        threshold: float = 0.5,
+        ignore_class: int | Sequence[int] | None = None,
+        from_logits: bool = False,
+        data_format: str | None = None,
+        spatial_dims: int | None = None,
+        name: str | None = "generalized_dice_score",
+        dtype: str | None = None,
+    ) -> None:
         super().__init__(
             num_classes,
             average=None,

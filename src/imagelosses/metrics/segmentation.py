@@ -22,6 +22,7 @@ its mean, but returns 0 when none is left.)
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 
 import keras
 import numpy as np
@@ -211,16 +212,16 @@ class IoU(_ClassCounts):
 
     def __init__(
         self,
-        num_classes,
-        average=None,
-        threshold=0.5,
-        ignore_class=None,
-        from_logits=False,
-        data_format=None,
-        spatial_dims=None,
-        name="iou",
-        dtype=None,
-    ):
+        num_classes: int,
+        average: str | None = None,
+        threshold: float = 0.5,
+        ignore_class: int | Sequence[int] | None = None,
+        from_logits: bool = False,
+        data_format: str | None = None,
+        spatial_dims: int | None = None,
+        name: str | None = "iou",
+        dtype: str | None = None,
+    ) -> None:
         super().__init__(
             num_classes,
             average=average,
@@ -245,16 +246,16 @@ class Dice(_ClassCounts):
 
     def __init__(
         self,
-        num_classes,
-        average=None,
-        threshold=0.5,
-        ignore_class=None,
-        from_logits=False,
-        data_format=None,
-        spatial_dims=None,
-        name="dice",
-        dtype=None,
-    ):
+        num_classes: int,
+        average: str | None = None,
+        threshold: float = 0.5,
+        ignore_class: int | Sequence[int] | None = None,
+        from_logits: bool = False,
+        data_format: str | None = None,
+        spatial_dims: int | None = None,
+        name: str | None = "dice",
+        dtype: str | None = None,
+    ) -> None:
         super().__init__(
             num_classes,
             average=average,
@@ -290,14 +291,14 @@ class ThresholdedMeanIoU(keras.metrics.Metric):
 
     def __init__(
         self,
-        thresholds=DEFAULT_THRESHOLDS,
-        ignore_class=None,
-        from_logits=False,
-        data_format=None,
-        spatial_dims=None,
-        name="thresholded_mean_iou",
-        dtype=None,
-    ):
+        thresholds: float | Sequence[float] = DEFAULT_THRESHOLDS,
+        ignore_class: int | Sequence[int] | None = None,
+        from_logits: bool = False,
+        data_format: str | None = None,
+        spatial_dims: int | None = None,
+        name: str | None = "thresholded_mean_iou",
+        dtype: str | None = None,
+    ) -> None:
         super().__init__(name=name, dtype=dtype)
         if isinstance(thresholds, numbers.Real):
             thresholds = [thresholds]

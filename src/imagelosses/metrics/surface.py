@@ -3,7 +3,7 @@
 Each function returns one value per image and class, `(B, K')` (`(B, T, K')` for sequences), where
 `K' = K`, or `K - 1` with `include_background=False` (the default, as MONAI's) when K >= 2.
 
-Inputs (channels_last shown; channels_first and `spatial_dims` as in `imagelosses._shapes`):
+Inputs (channels_last shown; channels_first and `spatial_dims` as in the layout table of `imagelosses`):
 
 - `y_true`: an integer class map `(B, *spatial)` or `(B, *spatial, 1)`, or one-hot labels
   `(B, *spatial, K)` (a class is present where its channel is >= 0.5); for K = 1, the foreground
