@@ -250,7 +250,8 @@ def _deserialize_term(config, index: int):
         f"Cannot load term {index} of a saved `WeightedSum`: {name!r} is not a loss Keras knows. "
         "A plain Python function saves by name only; to load it, pass it with "
         f"`keras.saving.load_model(..., custom_objects={{{name!r}: {name}}})` or decorate it with "
-        "`@keras.saving.register_keras_serializable()` before saving and loading."
+        "`@keras.saving.register_keras_serializable()` before saving and loading. "
+        f"Received: term {index} = {config!r}"
     ) from cause
 
 
