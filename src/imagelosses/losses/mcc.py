@@ -61,15 +61,7 @@ def mcc_loss(
         >>> float(mcc_loss(t, t)[0]), round(float(mcc_loss(t, 1.0 - t)[0]), 4)
         (0.0, 2.0)
     """
-    options = dict(
-        ignore_class=ignore_class,
-        per_image=per_image,
-        from_logits=from_logits,
-        include_background=include_background,
-        data_format=data_format,
-        spatial_dims=spatial_dims,
-    )
-    seg, per_image = _prepare(y_true, y_pred, options)
+    seg = _prepare(y_true, y_pred, from_logits, ignore_class, data_format, spatial_dims)
     c = soft_counts(seg, per_image)
     tn = pixel_sum((1.0 - seg.pred) * (1.0 - seg.target), seg, per_image)
     numerator = c.tp * tn - c.fp * c.fn

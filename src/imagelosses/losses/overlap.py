@@ -59,18 +59,16 @@ def _ratio(numerator, denominator):
     return numerator / ops.maximum(denominator, DIVISION_EPSILON)
 
 
-def _prepare(y_true, y_pred, options):
-    per_image = _labels.check_bool("per_image", options.pop("per_image"))
-    _labels.check_bool("include_background", options["include_background"])
-    seg = _labels.prepare(
+def _prepare(y_true, y_pred, from_logits, ignore_class, data_format, spatial_dims):
+    """The prepared labels and predictions (the options were checked by `_checks.options`)."""
+    return _labels.prepare(
         y_true,
         y_pred,
-        from_logits=options.pop("from_logits"),
-        ignore_class=options.pop("ignore_class"),
-        data_format=options.pop("data_format"),
-        spatial_dims=options.pop("spatial_dims"),
+        from_logits=from_logits,
+        ignore_class=ignore_class,
+        data_format=data_format,
+        spatial_dims=spatial_dims,
     )
-    return seg, per_image
 
 
 def _finish(per_class, seg, per_image, class_weights, include_background):
@@ -144,15 +142,7 @@ def dice_loss(
     classes), and `keras.losses.Dice(axis=spatial+channel)` for K = 1 when `smooth=0`, up to
     Keras's epsilon.
     """
-    options = dict(
-        ignore_class=ignore_class,
-        per_image=per_image,
-        from_logits=from_logits,
-        include_background=include_background,
-        data_format=data_format,
-        spatial_dims=spatial_dims,
-    )
-    seg, per_image = _prepare(y_true, y_pred, options)
+    seg = _prepare(y_true, y_pred, from_logits, ignore_class, data_format, spatial_dims)
     counts = _counts(seg, per_image, soft_label and not squared)  # squared: the same either way
     if squared:
         denominator = pixel_sum(ops.square(seg.pred), seg, per_image) + pixel_sum(
@@ -191,15 +181,7 @@ def jaccard_loss(
     Returns:
         float32 `(B,)` (`(B, T)` for sequences), in [0, 1].
     """
-    options = dict(
-        ignore_class=ignore_class,
-        per_image=per_image,
-        from_logits=from_logits,
-        include_background=include_background,
-        data_format=data_format,
-        spatial_dims=spatial_dims,
-    )
-    seg, per_image = _prepare(y_true, y_pred, options)
+    seg = _prepare(y_true, y_pred, from_logits, ignore_class, data_format, spatial_dims)
     c = _counts(seg, per_image, soft_label)
     per_class = 1.0 - _ratio(c.tp + smooth, c.tp + c.fp + c.fn + smooth)
     return _finish(per_class, seg, per_image, class_weights, include_background)
@@ -259,15 +241,7 @@ def tversky_loss(
     Returns:
         float32 `(B,)` (`(B, T)` for sequences), in [0, 1] for `alpha, beta > 0`.
     """
-    options = dict(
-        ignore_class=ignore_class,
-        per_image=per_image,
-        from_logits=from_logits,
-        include_background=include_background,
-        data_format=data_format,
-        spatial_dims=spatial_dims,
-    )
-    seg, per_image = _prepare(y_true, y_pred, options)
+    seg = _prepare(y_true, y_pred, from_logits, ignore_class, data_format, spatial_dims)
     per_class = 1.0 - _tversky_index(seg, per_image, alpha, beta, smooth, soft_label)
     return _finish(per_class, seg, per_image, class_weights, include_background)
 
@@ -315,15 +289,7 @@ def focal_tversky_loss(
     Returns:
         float32 `(B,)` (`(B, T)`), in [0, 1].
     """
-    options = dict(
-        ignore_class=ignore_class,
-        per_image=per_image,
-        from_logits=from_logits,
-        include_background=include_background,
-        data_format=data_format,
-        spatial_dims=spatial_dims,
-    )
-    seg, per_image = _prepare(y_true, y_pred, options)
+    seg = _prepare(y_true, y_pred, from_logits, ignore_class, data_format, spatial_dims)
     miss = 1.0 - _tversky_index(seg, per_image, alpha, beta, smooth, soft_label)
     perfect = miss <= 0.0  # False for NaN, so a NaN input stays NaN
     # where twice: the unused branch sees 1, so the gradient of the power stays finite at 0
@@ -364,15 +330,7 @@ def generalized_dice_loss(
     Returns:
         float32 `(B,)` (`(B, T)`), in [0, 1].
     """
-    options = dict(
-        ignore_class=ignore_class,
-        per_image=per_image,
-        from_logits=from_logits,
-        include_background=include_background,
-        data_format=data_format,
-        spatial_dims=spatial_dims,
-    )
-    seg, per_image = _prepare(y_true, y_pred, options)
+    seg = _prepare(y_true, y_pred, from_logits, ignore_class, data_format, spatial_dims)
     k = seg.num_classes
     counted = seg.class_mask.copy()
     if class_weights is not None:
