@@ -41,7 +41,13 @@ from imagelosses.metrics.segmentation import _ClassCounts, _ExactCounter, _mask
 def _zero_division(value):
     if isinstance(value, str) and value == "nan":
         return value
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+    # another string is a value outside the choices; anything but a string or a number, a wrong type
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (str, numbers.Real)):
+        raise TypeError(
+            'Invalid type for argument `zero_division`. Expected "nan" or a number in [0, 1]. '
+            f"Received: zero_division={value!r}"
+        )
+    if isinstance(value, str):
         raise ValueError(
             'Invalid value for argument `zero_division`. Expected "nan" or a number in [0, 1]. '
             f"Received: zero_division={value!r}"
@@ -52,20 +58,21 @@ def _zero_division(value):
 class _Confusion(_ClassCounts):
     """Per-class TP/FP/FN/TN from exact counts; subclasses define `score(tp, fp, fn, tn)`."""
 
+    default_name = None  # each score's Keras name, used when `name` is None
+
     def __init__(
         self,
-        num_classes,
-        *,
-        average=None,
-        zero_division="nan",
-        threshold=0.5,
-        ignore_class=None,
-        from_logits=False,
-        data_format=None,
-        spatial_dims=None,
-        name=None,
-        dtype=None,
-    ):
+        num_classes: int,
+        average: str | None = None,
+        zero_division: str | float = "nan",
+        threshold: float = 0.5,
+        ignore_class: int | Sequence[int] | None = None,
+        from_logits: bool = False,
+        data_format: str | None = None,
+        spatial_dims: int | None = None,
+        name: str | None = None,
+        dtype: str | None = None,
+    ) -> None:
         super().__init__(
             num_classes,
             average=average,
@@ -74,7 +81,7 @@ class _Confusion(_ClassCounts):
             from_logits=from_logits,
             data_format=data_format,
             spatial_dims=spatial_dims,
-            name=name,
+            name=name or self.default_name,
             dtype=dtype,
         )
         self.zero_division = _zero_division(zero_division)
@@ -124,31 +131,7 @@ _ARGS = """
 class Precision(_Confusion):
     __doc__ = "Precision per class, `tp / (tp + fp)`, from exact counts over all batches.\n" + _ARGS
 
-    def __init__(
-        self,
-        num_classes: int,
-        average: str | None = None,
-        zero_division: str | float = "nan",
-        threshold: float = 0.5,
-        ignore_class: int | Sequence[int] | None = None,
-        from_logits: bool = False,
-        data_format: str | None = None,
-        spatial_dims: int | None = None,
-        name: str | None = "precision",
-        dtype: str | None = None,
-    ) -> None:
-        super().__init__(
-            num_classes,
-            average=average,
-            zero_division=zero_division,
-            threshold=threshold,
-            ignore_class=ignore_class,
-            from_logits=from_logits,
-            data_format=data_format,
-            spatial_dims=spatial_dims,
-            name=name,
-            dtype=dtype,
-        )
+    default_name = "precision"
 
     def score(self, tp, fp, fn, tn):
         return self._ratio(tp, tp + fp)
@@ -160,31 +143,7 @@ class Recall(_Confusion):
         "Recall (sensitivity) per class, `tp / (tp + fn)`, from exact counts over all batches.\n" + _ARGS
     )
 
-    def __init__(
-        self,
-        num_classes: int,
-        average: str | None = None,
-        zero_division: str | float = "nan",
-        threshold: float = 0.5,
-        ignore_class: int | Sequence[int] | None = None,
-        from_logits: bool = False,
-        data_format: str | None = None,
-        spatial_dims: int | None = None,
-        name: str | None = "recall",
-        dtype: str | None = None,
-    ) -> None:
-        super().__init__(
-            num_classes,
-            average=average,
-            zero_division=zero_division,
-            threshold=threshold,
-            ignore_class=ignore_class,
-            from_logits=from_logits,
-            data_format=data_format,
-            spatial_dims=spatial_dims,
-            name=name,
-            dtype=dtype,
-        )
+    default_name = "recall"
 
     def score(self, tp, fp, fn, tn):
         return self._ratio(tp, tp + fn)
@@ -196,31 +155,7 @@ class Specificity(_Confusion):
         "Specificity per class, `tn / (tn + fp)` (one-vs-rest), from exact counts over all batches.\n" + _ARGS
     )
 
-    def __init__(
-        self,
-        num_classes: int,
-        average: str | None = None,
-        zero_division: str | float = "nan",
-        threshold: float = 0.5,
-        ignore_class: int | Sequence[int] | None = None,
-        from_logits: bool = False,
-        data_format: str | None = None,
-        spatial_dims: int | None = None,
-        name: str | None = "specificity",
-        dtype: str | None = None,
-    ) -> None:
-        super().__init__(
-            num_classes,
-            average=average,
-            zero_division=zero_division,
-            threshold=threshold,
-            ignore_class=ignore_class,
-            from_logits=from_logits,
-            data_format=data_format,
-            spatial_dims=spatial_dims,
-            name=name,
-            dtype=dtype,
-        )
+    default_name = "specificity"
 
     def score(self, tp, fp, fn, tn):
         return self._ratio(tn, tn + fp)
@@ -278,31 +213,7 @@ class MatthewsCorrelation(_Confusion):
         "all batches.\n" + _ARGS
     )
 
-    def __init__(
-        self,
-        num_classes: int,
-        average: str | None = None,
-        zero_division: str | float = "nan",
-        threshold: float = 0.5,
-        ignore_class: int | Sequence[int] | None = None,
-        from_logits: bool = False,
-        data_format: str | None = None,
-        spatial_dims: int | None = None,
-        name: str | None = "matthews_correlation",
-        dtype: str | None = None,
-    ) -> None:
-        super().__init__(
-            num_classes,
-            average=average,
-            zero_division=zero_division,
-            threshold=threshold,
-            ignore_class=ignore_class,
-            from_logits=from_logits,
-            data_format=data_format,
-            spatial_dims=spatial_dims,
-            name=name,
-            dtype=dtype,
-        )
+    default_name = "matthews_correlation"
 
     def score(self, tp, fp, fn, tn):
         # a product of four square roots: the product of the four sums overflows float32 sooner
