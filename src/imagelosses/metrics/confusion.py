@@ -34,7 +34,7 @@ from keras import ops
 
 from imagelosses import _checks
 from imagelosses._registry import register_metric
-from imagelosses._shapes import check_choice, to_float
+from imagelosses._shapes import check_choice, resolve_layout, to_float
 from imagelosses.metrics.segmentation import _ClassCounts, _ExactCounter, _mask
 
 
@@ -272,10 +272,10 @@ class GeneralizedDiceScore(_ClassCounts):
         self.total = self.add_variable(shape=(), initializer="zeros", dtype="float32", name="total")
         self.images = self.add_variable(shape=(), initializer="zeros", dtype="float32", name="images")
 
-    def _scores(self, predicted, actual):
-        rank = len(predicted.shape)
-        spatial = self.spatial_dims or rank - 2
-        axes = tuple(range(rank - 1 - spatial, rank - 1))
+    def _scores(self, predicted, actual, layout):
+        # the hard maps are channels_last: sample axes, spatial axes, classes
+        first = layout.num_sample_axes
+        axes = tuple(range(first, first + layout.spatial_dims))
         tp = ops.sum(predicted * actual, axis=axes)
         p, t = ops.sum(predicted, axis=axes), ops.sum(actual, axis=axes)
         if not self.include_background:
@@ -294,7 +294,10 @@ class GeneralizedDiceScore(_ClassCounts):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         predicted, actual, valid = self._hard(y_true, y_pred)
-        scores = self._scores(predicted * valid, actual * valid)
+        layout = resolve_layout(
+            ops.shape(y_pred), data_format=self.data_format, spatial_dims=self.spatial_dims, name="y_pred"
+        )
+        scores = self._scores(predicted * valid, actual * valid, layout)
         weights = (
             ops.ones_like(scores)
             if sample_weight is None
