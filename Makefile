@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml Makefile
 test: $(STAMP) lint
 	BACKENDS="$(BACKENDS)" PY=$(PY) bash scripts/test_all_backends.sh
 
-# The main job: the loss bake-off with its defaults (about 2 minutes on a 2-core CPU); the report
+# The main job: the loss bake-off with its defaults (3.8 minutes on an idle 2-core CPU); the report
 # goes to imagelosses-report/. DEMO_ARGS passes options, e.g. DEMO_ARGS=--quick.
 demo: $(STAMP)
 	KERAS_BACKEND=$${KERAS_BACKEND:-tensorflow} TF_CPP_MIN_LOG_LEVEL=3 $(PY) -m imagelosses bakeoff $(DEMO_ARGS)
