@@ -80,3 +80,18 @@ def gradient(fn, x, jit=False):
     v = torch.tensor(x, requires_grad=True)
     torch.sum(fn(v)).backward()
     return v.grad.numpy().astype(np.float64)
+
+
+def value_and_gradient(fn, x):
+    """`fn(x)` and d(sum(fn(x)))/dx as float64 numpy; on jax one compiled program computes both
+    (one compile per shape instead of two)."""
+    if BACKEND != "jax":
+        return to_numpy(fn(x)), gradient(fn, x)
+    import jax
+
+    def total(v):
+        values = fn(v)
+        return keras.ops.sum(values), values
+
+    (_, values), grad = jax.jit(jax.value_and_grad(total, has_aux=True))(np.asarray(x, np.float32))
+    return to_numpy(values), np.asarray(grad, np.float64)
