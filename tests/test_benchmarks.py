@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from benchmarks import bench_distance, bench_edges, bench_segmentation, bench_ssim, report
+from benchmarks import bench_distance, bench_edges, bench_gmsd, bench_segmentation, bench_ssim, report
 from benchmarks.harness import run_family
 
 FAMILIES = {
@@ -34,3 +34,16 @@ def test_smoke_profile_times_every_case_and_passes_its_float64_check(family, tmp
     report.main(str(tmp_path))
     table = (tmp_path / "table.md").read_text()
     assert all(f"| {case} |" in table for case in cases)
+
+
+def test_gmsd_smoke_profile_checks_itself_and_times_the_float64_reference_peer(tmp_path):
+    out = tmp_path / "gmsd.json"
+    bench_gmsd.main(["--smoke", "--json", str(out)])
+    data = json.loads(out.read_text())
+    (ours,) = [r for r in data["results"] if r["implementation"] == "imagelosses"]
+    assert ours["case"] == "gmsd" and ours["forward_backward"]["median_ms"] > 0
+    assert ours["check"]["value_rel_error"] < 1e-5 and ours["check"]["gradient_rel_error"] < 1e-2
+    (peer,) = data["reference_peer"]
+    assert peer["size"] == ours["size"] and peer["forward"]["median_ms"] > 0
+    report.main(str(tmp_path))
+    assert "| gmsd |" in (tmp_path / "table.md").read_text()

@@ -195,3 +195,64 @@ from imagelosses.losses.distance import (  # noqa: E402
 )
 
 __all__ += ["BoundaryLoss", "HausdorffDTLoss", "boundary_loss", "hausdorff_dt_loss"]
+
+from imagelosses.losses.frequency import FocalFrequencyLoss, focal_frequency_loss  # noqa: E402
+from imagelosses.losses.robust import (  # noqa: E402
+    BarronLoss,
+    CauchyLoss,
+    GemanMcClureLoss,
+    WelschLoss,
+    barron_loss,
+    cauchy_loss,
+    geman_mcclure_loss,
+    welsch_loss,
+)
+
+__all__ += [
+    "BarronLoss",
+    "CauchyLoss",
+    "FocalFrequencyLoss",
+    "GemanMcClureLoss",
+    "WelschLoss",
+    "barron_loss",
+    "cauchy_loss",
+    "focal_frequency_loss",
+    "geman_mcclure_loss",
+    "welsch_loss",
+]
+
+from imagelosses.losses.registration import (  # noqa: E402
+    BendingEnergyLoss,
+    DiffusionLoss,
+    GlobalMutualInformationLoss,
+    LocalNCCLoss,
+    bending_energy,
+    bending_energy_loss,
+    diffusion_energy,
+    diffusion_loss,
+    global_mutual_information_loss,
+    local_ncc_loss,
+)
+
+__all__ += [
+    "BendingEnergyLoss",
+    "DiffusionLoss",
+    "GlobalMutualInformationLoss",
+    "LocalNCCLoss",
+    "bending_energy",
+    "bending_energy_loss",
+    "diffusion_energy",
+    "diffusion_loss",
+    "global_mutual_information_loss",
+    "local_ncc_loss",
+]
+
+from imagelosses.losses.quality import SAMLoss  # noqa: E402
+from imagelosses.structural.quality import ergas, spectral_angle_mapper, uqi, vif_p  # noqa: E402
+
+__all__ += ["SAMLoss", "ergas", "spectral_angle_mapper", "uqi", "vif_p"]
+
+from imagelosses.losses.gmsd import GMSDLoss, MSGMSDLoss  # noqa: E402
+from imagelosses.structural.gmsd import gmsd, ms_gmsd  # noqa: E402
+
+__all__ += ["GMSDLoss", "MSGMSDLoss", "gmsd", "ms_gmsd"]

@@ -44,3 +44,26 @@ def mean_over(x, axis, keepdims=False):
     if not _float64_accumulation():
         return ops.mean(x, axis=axis, keepdims=keepdims)
     return ops.cast(ops.mean(ops.cast(x, "float64"), axis=axis, keepdims=keepdims), x.dtype)
+
+
+def max_over(x, axis=None, keepdims=False, initial=None):
+    """`ops.max(x, axis, keepdims, initial)`, which `torch.compile` traces without a graph break.
+
+    keras 3.15's torch `max` and `min` end with `isinstance(getattr(result, "values", None),
+    torch.Tensor)`, which dynamo cannot decide: one graph break per call. On torch a non-empty
+    input takes `ops.amax` instead (then `initial` as a lower bound, as `ops.max` applies it); an
+    empty one keeps `ops.max`, whose `initial` is the value of an empty maximum.
+    """
+    if keras.backend.backend() != "torch" or 0 in tuple(x.shape):
+        return ops.max(x, axis=axis, keepdims=keepdims, initial=initial)
+    out = ops.amax(x, axis=axis, keepdims=keepdims)
+    return out if initial is None else ops.maximum(out, initial)
+
+
+def min_over(x, axis=None, keepdims=False, initial=None):
+    """`ops.min(x, axis, keepdims, initial)`, traced by `torch.compile` without a graph break
+    (see `max_over`)."""
+    if keras.backend.backend() != "torch" or 0 in tuple(x.shape):
+        return ops.min(x, axis=axis, keepdims=keepdims, initial=initial)
+    out = ops.amin(x, axis=axis, keepdims=keepdims)
+    return out if initial is None else ops.minimum(out, initial)

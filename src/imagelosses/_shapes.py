@@ -22,7 +22,7 @@ import keras
 from keras import ops
 
 from imagelosses import _checks
-from imagelosses._reduce import mean_over, sum_over
+from imagelosses._reduce import max_over, mean_over, sum_over
 
 DATA_FORMATS = ("channels_last", "channels_first")
 SPATIAL_DIMS = (2, 3)
@@ -95,6 +95,16 @@ class Layout:
         first = self.num_sample_axes + (self.data_format == "channels_first")
         return tuple(range(first, first + self.spatial_dims))
 
+    def channels_first_view(self, x):
+        """`x` with its channel axis right after the sample axes: `(B, C, *spatial)`, `(B, T, C, H, W)`.
+
+        The view transforms over the trailing spatial axes need (`keras.ops.fft2` works on the last
+        two axes); a channels_first input comes back as it is.
+        """
+        if self.data_format == "channels_first":
+            return x
+        return ops.moveaxis(x, self.channel_axis, self.num_sample_axes)
+
     def per_sample_mean(self, x):
         """Mean over every axis after the sample axes (extra trailing axes included)."""
         return mean_over(x, axis=tuple(range(self.num_sample_axes, len(x.shape))))
@@ -105,7 +115,7 @@ class Layout:
     def per_sample_max(self, x, keepdims=False, initial=None):
         """Max after the sample axes; `initial` is also the value of an empty batch's maxima."""
         axes = tuple(range(self.num_sample_axes, len(x.shape)))
-        return ops.max(x, axis=axes, keepdims=keepdims, initial=initial)
+        return max_over(x, axis=axes, keepdims=keepdims, initial=initial)
 
 
 def _expected_ranks(spatial_dims: int | None) -> tuple[int, ...]:

@@ -42,6 +42,8 @@ def test_identical_files_give_ssim_1(run_cli, tmp_path, rng):
     assert result["pairs"][0]["SSIM"] == pytest.approx(1.0, abs=1e-6)
     assert result["pairs"][0]["edge error"] == pytest.approx(0.0, abs=1e-7)
     assert result["pairs"][0]["MS-SSIM"] is None  # 64 px: too small for five scales
+    assert result["pairs"][0]["VIF"] == pytest.approx(1.0, abs=1e-6)  # 64 px: VIF needs 41
+    assert result["pairs"][0]["GMSD"] == pytest.approx(0.0, abs=1e-7)
     assert np.isfinite(result["pairs"][0]["PSNR"])
 
 
@@ -53,12 +55,18 @@ def test_folders_pair_by_name_in_every_format(run_cli, pair_folders):
     assert "PSNR (dB)" in out and "overall" in out and "a.png" in out and "b.png" in out
     code, out, _ = run_cli("compare", ref, test, "--format", "csv")
     rows = list(csv.reader(io.StringIO(out)))
-    assert rows[0] == ["ref", "test", "SSIM", "MS-SSIM", "PSNR", "edge error"]
+    assert rows[0] == ["ref", "test", "SSIM", "MS-SSIM", "PSNR", "VIF", "GMSD", "edge error"]
     assert [r[0] for r in rows[1:]][-1] == "overall" and len(rows) == 4
     code, out, _ = run_cli("compare", ref, test, "--format", "json", "--max-val", "255")
     result = json.loads(out)
     assert 0 < result["overall"]["SSIM"] < 1 and result["overall"]["MS-SSIM"] is not None
     assert 20 < result["overall"]["PSNR"] < 40  # noise sigma 10 of 255: about 28 dB
+    assert 0 < result["overall"]["VIF"] < 1
+    assert 0 < result["overall"]["GMSD"] < 0.5  # the deviation of a similarity map in [0, 1]
+    # VIF's noise variance follows the range (2 on 0-255, 2 / 255**2 on 0-1): the same number
+    code, out, _ = run_cli("compare", ref, test, "--format", "json")
+    assert json.loads(out)["overall"]["VIF"] == pytest.approx(result["overall"]["VIF"], rel=1e-4)
+    assert json.loads(out)["overall"]["GMSD"] == pytest.approx(result["overall"]["GMSD"], rel=1e-4)
 
 
 @needs_structural
@@ -69,6 +77,7 @@ def test_npy_float_images_use_max_val_1(run_cli, tmp_path, rng):
     code, out, _ = run_cli("compare", a, b, "--format", "json")
     assert code == 0
     assert json.loads(out)["pairs"][0]["PSNR"] == pytest.approx(40.0, abs=0.5)
+    assert json.loads(out)["pairs"][0]["VIF"] is None  # 40 px: VIF needs 41 a side
 
 
 def test_unpaired_files_are_listed_with_exit_1(run_cli, pair_folders):

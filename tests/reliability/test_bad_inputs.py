@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import to_numpy
+from tests.conftest import compiled, to_numpy
 from tests.contract.cases import ALL_CASES
 from tests.reliability.bad_inputs import ROWS, message
 
@@ -27,6 +27,6 @@ def test_nan_in_one_sample_propagates_to_that_sample_only(case, rng):
     y_true, y_pred = case.data(rng, (3, case.size, case.size, case.channels))
     y_pred = y_pred.astype(np.float32)
     y_pred[1, 2, 3] = np.nan
-    values = to_numpy(case.make().call(y_true, y_pred))
+    values = to_numpy(compiled(case.make().call)(y_true, y_pred))
     assert np.isnan(values[1])
     assert np.all(np.isfinite(values[[0, 2]]))

@@ -2,12 +2,14 @@
 
 REF and TEST are two image files, or two folders whose files are paired by name (the suffix may
 differ: ref/a.png pairs with test/a.npy). Images: SSIM, MS-SSIM (when the image is large enough
-for five scales), PSNR (dB) and Sobel edge error (mean absolute difference of the Sobel responses
-on 0-1 intensities). Each file is scaled to 0-1 by its own dtype (8-bit by 255, 16-bit by 65535,
-floats as they are), so an 8-bit PNG pairs with a float .npy; --max-val instead gives one range
-for both files and refuses pairs whose dtypes imply different ranges. With --masks, REF and TEST
-are label maps, read as the bake-off reads them (a 0/255 mask is 0/1): IoU and Dice per class,
-counted over all pairs for the overall row. Reads PNG, JPEG, TIFF and .npy.
+for five scales), PSNR (dB), VIF (pixel-domain VIF with the paper's noise variance, 2 on 0-255
+intensities; when both sides are at least 41 pixels), GMSD (grey or RGB images) and Sobel edge
+error (mean absolute difference of the Sobel responses on 0-1 intensities). Each file is scaled
+to 0-1 by its own dtype (8-bit by 255, 16-bit by 65535, floats as they are), so an 8-bit PNG
+pairs with a float .npy; --max-val instead gives one range for both files and refuses pairs whose
+dtypes imply different ranges. With --masks, REF and TEST are label maps, read as the bake-off reads them (a
+0/255 mask is 0/1): IoU and Dice per class, counted over all pairs for the overall row. Reads
+PNG, JPEG, TIFF and .npy.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import imagelosses
 from imagelosses import metrics
 from imagelosses.cli import data
 from imagelosses.cli._common import EXIT_DATA, EXIT_USAGE, CLIError, fmt, text_table
+from imagelosses.cli._compiled import call
 
 
 def add_arguments(parser):
@@ -57,6 +60,11 @@ def add_arguments(parser):
 FLOAT_LIMIT = 1.5
 # Progress on stderr for comparisons of at least this many pairs (redrawn in place on a terminal).
 PROGRESS_PAIRS = 20
+# The image columns, in order; each is a key of `image_scores` (None where an image is too small).
+# A new full-reference index adds its column here and its score in `image_scores` after VIF's.
+IMAGE_COLUMNS = ["SSIM", "MS-SSIM", "PSNR", "VIF", "GMSD", "edge error"]
+# VIF's model noise: Sheikh and Bovik's variance 2 on 8-bit intensities, scaled to the images' range.
+VIF_NOISE_8BIT = 2.0
 
 
 def _warn(message: str):
@@ -85,14 +93,26 @@ def image_scores(ref: np.ndarray, test: np.ndarray, max_val: float) -> dict:
     y_true = ref.astype(np.float32).reshape((1,) + ref.shape[:2] + (-1,))
     y_pred = test.astype(np.float32).reshape((1,) + test.shape[:2] + (-1,))
     last = "channels_last"  # arrays are (1, H, W, C) whatever keras.config says
-    scores = {"SSIM": float(_numpy(ssim(y_true, y_pred, max_val=max_val, data_format=last)).mean())}
+    scores = {"SSIM": float(_numpy(call(ssim, y_true, y_pred, max_val=max_val, data_format=last)).mean())}
     try:
-        value = ms_ssim(y_true, y_pred, max_val=max_val, data_format=last)
+        value = call(ms_ssim, y_true, y_pred, max_val=max_val, data_format=last)
         scores["MS-SSIM"] = float(_numpy(value).mean())
     except ValueError:  # too small for five scales
         scores["MS-SSIM"] = None
-    scores["PSNR"] = float(_numpy(psnr(y_true, y_pred, max_val=max_val, data_format=last)).mean())
-    edges = imagelosses.sobel_loss(y_true / max_val, y_pred / max_val, distance="mae", data_format=last)
+    scores["PSNR"] = float(_numpy(call(psnr, y_true, y_pred, max_val=max_val, data_format=last)).mean())
+    # Full-reference indices that need a minimum size report None below it (as MS-SSIM does).
+    sigma_n_sq = VIF_NOISE_8BIT * (max_val / 255.0) ** 2
+    try:
+        value = call(imagelosses.vif_p, y_true, y_pred, sigma_n_sq=sigma_n_sq, data_format=last)
+        scores["VIF"] = float(_numpy(value).mean())
+    except ValueError:  # under 41 pixels a side
+        scores["VIF"] = None
+    try:  # piq's GMSD, on the luma of RGB: grey and RGB images only
+        value = call(imagelosses.gmsd, y_true, y_pred, max_val=max_val, data_format=last)
+        scores["GMSD"] = float(_numpy(value).mean())
+    except ValueError:  # 2 or 4 channels
+        scores["GMSD"] = None
+    edges = call(imagelosses.sobel_loss, y_true / max_val, y_pred / max_val, distance="mae", data_format=last)
     scores["edge error"] = float(_numpy(edges).mean())
     return scores
 
@@ -248,7 +268,7 @@ def run(args) -> int:
         for index, (_, _, ref, test, max_val) in enumerate(arrays):
             scores.append(image_scores(ref, test, max_val))
             progress.update(index + 1)
-        columns = ["SSIM", "MS-SSIM", "PSNR", "edge error"]
+        columns = list(IMAGE_COLUMNS)
         overall = {}
         for c in columns:
             values = [s[c] for s in scores if s[c] is not None]

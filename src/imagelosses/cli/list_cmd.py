@@ -50,6 +50,29 @@ DESCRIPTIONS = {
         "Rudin, Osher and Fatemi 1992; matches tf.image.total_variation",
     ),
     "PSNRLoss": ("-PSNR: MSE on a log scale", "-"),
+    "SAMLoss": (
+        "mean spectral angle per image: spectral shape in hyperspectral restoration",
+        "Yuhas et al. 1992; matches torchmetrics spectral_angle_mapper",
+    ),
+    "BarronLoss": (
+        "general robust loss: L2, pseudo-Huber, Cauchy, Geman-McClure, Welsch by alpha",
+        "Barron, CVPR 2019; kornia's robust losses at alpha = 1, 0, -2, -inf",
+    ),
+    "WelschLoss": ("1 - exp(-(d/c)^2 / 2): bounded, outliers stop pulling", "Barron alpha=-inf; kornia"),
+    "CauchyLoss": ("log((d/c)^2 / 2 + 1): robust to outliers", "Barron alpha=0; kornia"),
+    "GemanMcClureLoss": ("2 (d/c)^2 / ((d/c)^2 + 4): bounded robust loss", "Barron alpha=-2; kornia"),
+    "FocalFrequencyLoss": (
+        "spectrum error weighted towards the hardest frequencies",
+        "Jiang et al., ICCV 2021; equals the authors' focal_frequency_loss 0.3.0",
+    ),
+    "GMSDLoss": (
+        "deviation of the gradient-magnitude similarity map: edge fidelity",
+        "Xue et al. 2014; matches piq.gmsd (0.8)",
+    ),
+    "MSGMSDLoss": (
+        "GMSD over four scales, optional chroma term (MS-GMSDc)",
+        "Zhang, Sander and Bermak 2017; matches piq.multi_scale_gmsd (0.8)",
+    ),
     "DiceLoss": (
         "1 - Dice overlap per class: imbalanced segmentation",
         "Milletari et al. 2016 (V-Net); MONAI DiceLoss",
@@ -83,6 +106,12 @@ DESCRIPTIONS = {
     "SSIM": ("mean SSIM over images, across batches", "Wang et al. 2004; tf.image.ssim"),
     "MSSSIM": ("mean MS-SSIM over images, across batches", "tf.image.ssim_multiscale"),
     "PSNR": ("mean PSNR over images, across batches", "tf.image.psnr"),
+    "VIF": ("mean pixel-domain VIF over images, across batches", "Sheikh and Bovik 2006; torchmetrics VIF"),
+    "UQI": ("mean universal image quality index over images", "Wang and Bovik 2002; torchmetrics UQI"),
+    "SAM": ("mean spectral angle (radians) over images", "Yuhas et al. 1992; torchmetrics SAM"),
+    "ERGAS": ("mean ERGAS (relative band RMSE) over images", "Wald 2000; torchmetrics ERGAS"),
+    "GMSD": ("mean GMSD over images, across batches (lower is better)", "Xue et al. 2014; piq.gmsd"),
+    "MSGMSD": ("mean MS-GMSD over images, across batches (lower is better)", "piq.multi_scale_gmsd"),
     "IoU": (
         "intersection over union per class and mean, from exact counts",
         "keras MeanIoU / tf.metrics.mean_iou",
@@ -156,6 +185,22 @@ DESCRIPTIONS = {
     "SurfaceDice": (
         "fraction of surface within a tolerance (normalised surface Dice)",
         "Nikolov et al. 2021; MONAI compute_surface_dice",
+    ),
+    "LocalNCCLoss": (
+        "negated local squared NCC in [-1, 0]: registration of one modality",
+        "Avants et al. 2008; MONAI LocalNormalizedCrossCorrelationLoss",
+    ),
+    "GlobalMutualInformationLoss": (
+        "negated Parzen-window mutual information: multi-modal registration",
+        "Mattes et al. 2003; MONAI GlobalMutualInformationLoss",
+    ),
+    "BendingEnergyLoss": (
+        "squared second derivatives of a displacement field y_pred (y_true ignored)",
+        "Rueckert et al. 1999; MONAI BendingEnergyLoss",
+    ),
+    "DiffusionLoss": (
+        "squared first derivatives of a displacement field y_pred (y_true ignored)",
+        "Balakrishnan et al. 2019 (VoxelMorph); MONAI DiffusionLoss",
     ),
 }
 

@@ -50,6 +50,13 @@ ALIASES: dict[str, Alias] = {
     "charbonnier": Alias("CharbonnierLoss", "restore"),
     "tv": Alias("TotalVariationLoss", "restore"),
     "psnr": Alias("PSNRLoss", "restore"),
+    "barron": Alias("BarronLoss", "restore"),
+    "welsch": Alias("WelschLoss", "restore"),
+    "cauchy": Alias("CauchyLoss", "restore"),
+    "gemanmcclure": Alias("GemanMcClureLoss", "restore"),
+    "ffl": Alias("FocalFrequencyLoss", "restore"),
+    "gmsd": Alias("GMSDLoss", "restore"),
+    "msgmsd": Alias("MSGMSDLoss", "restore"),
     # segmentation (the net outputs logits: each is built with from_logits=True)
     "ce": Alias("CrossEntropyLoss", "segment"),
     "wce": Alias("CrossEntropyLoss", "segment", {"class_weights": "auto"}),

@@ -11,6 +11,12 @@ Modes, with scipy.ndimage's names and meanings (input `a b c d`, one pad cell sh
 - "nearest":  `a | a b c d | d` for one cell, the edge sample repeated for any width
 - "constant": `0 | a b c d | 0`
 - "valid":    no padding: the output loses `len(taps) - 1` samples along the axis.
+
+Taps are Python constants inside every traced function: each entry point turns them into a tuple
+of Python floats (`static_taps`), and taps computed by a builder while a loss runs are built
+outside tracing (`constant_taps`). Under `torch.compile`, numpy values are traced as tensors, so a
+numpy tap tested against 0 (`if weight == 0.0`) is a data-dependent branch that breaks the graph
+(23 breaks per step for SobelLoss before this rule); the values are the same float64 numbers.
 """
 
 from __future__ import annotations
@@ -28,6 +34,38 @@ MODES = ("reflect", "mirror", "nearest", "constant", "valid")
 
 def check_mode(mode: str) -> None:
     check_choice("mode", mode, MODES)
+
+
+def static_taps(taps) -> tuple[float, ...]:
+    """`taps` (a sequence or a 1D numpy array of numbers) as a tuple of Python floats, same values.
+
+    A module-level numpy constant (`kernels.SOBEL_DERIVATIVE`) converts without tracing; taps a
+    builder computes while a loss runs come through `constant_taps`.
+    """
+    if isinstance(taps, np.ndarray):
+        return tuple(float(t) for t in taps.tolist())
+    return tuple(float(t) for t in taps)
+
+
+def constant_taps(builder):
+    """`builder(*args) -> numpy taps` as a cached function of static numbers returning `static_taps`.
+
+    Under `torch.compile` it is marked `torch.compiler.assume_constant_result`: dynamo runs it at
+    trace time, with numpy, and treats the tuple as a constant instead of tracing the numpy code.
+
+    >>> from imagelosses.filters.kernels import gaussian_taps
+    >>> constant_taps(gaussian_taps)(3, 1.0)
+    (0.274068619061197, 0.45186276187760605, 0.274068619061197)
+    """
+
+    def build(*args) -> tuple[float, ...]:
+        return static_taps(np.asarray(builder(*args), np.float64).ravel())
+
+    if keras.backend.backend() == "torch":
+        import torch
+
+        build = torch.compiler.assume_constant_result(build)
+    return functools.cache(build)  # outermost: dynamo calls through a cache to the marked function
 
 
 def _take(x, axis: int, start, stop):
@@ -84,7 +122,7 @@ def correlate1d(x, taps, axis: int, mode: str):
     instead (its gradient is 2-3x cheaper there than the slices'); `sliced_correlate1d` is the
     reference both are tested against.
     """
-    taps = np.asarray(taps, dtype=np.float64)
+    taps = static_taps(taps)
     padded = pad_axis(x, axis, len(taps) // 2, mode)
     backend = keras.backend.backend()
     if len(taps) >= TF_CONV_MIN_TAPS and backend == "tensorflow":
@@ -101,6 +139,7 @@ TF_CONV_MIN_TAPS = 5
 
 def sliced_correlate1d(padded, taps, axis: int):
     """Valid correlation of an already padded input: a sum of shifted slices (the reference)."""
+    taps = static_taps(taps)
     radius = len(taps) // 2
     total = None
     for k, weight in enumerate(taps):
@@ -111,7 +150,7 @@ def sliced_correlate1d(padded, taps, axis: int):
         if weight == -1.0:
             term = -term
         elif weight != 1.0:
-            term = term * float(weight)
+            term = term * weight
         total = term if total is None else total + term
     return total
 
@@ -126,7 +165,7 @@ def jax_correlate1d(padded, taps, axis: int):
     11 taps: 570 ms and 127 MiB against 21 ms and 12.5 MiB). Reverse mode only: `jax.jvp`
     (forward mode) does not go through a custom VJP.
     """
-    return _jax_valid_correlation(tuple(float(t) for t in taps), axis % len(padded.shape))(padded)
+    return _jax_valid_correlation(static_taps(taps), axis % len(padded.shape))(padded)
 
 
 @functools.cache
@@ -183,6 +222,7 @@ def depthwise_valid_2d(x, taps_h, taps_w, data_format: str):
     filters on the TensorFlow and torch backends (on a CPU, jax runs the slices faster).
     """
     channels = x.shape[-1 if data_format == "channels_last" else 1]
+    taps_h, taps_w = static_taps(taps_h), static_taps(taps_w)
     if keras.backend.backend() == "torch":
         return torch_depthwise_valid_2d(x, taps_h, taps_w, data_format)
     for taps, kernel_shape in ((taps_h, (len(taps_h), 1)), (taps_w, (1, len(taps_w)))):
@@ -207,7 +247,8 @@ def torch_depthwise_valid_2d(x, taps_h, taps_w, data_format: str):
     nchw = x.permute(0, 3, 1, 2) if data_format == "channels_last" else x
     channels = nchw.shape[1]
     for taps, shape in ((taps_h, (1, 1, len(taps_h), 1)), (taps_w, (1, 1, 1, len(taps_w)))):
-        kernel = torch.tensor(np.asarray(taps, np.float32), dtype=x.dtype, device=x.device)
+        # float32 like the other paths' kernels: the tuple's float64 values rounded once
+        kernel = torch.tensor(static_taps(taps), dtype=torch.float32, device=x.device).to(x.dtype)
         nchw = F.conv2d(nchw, kernel.reshape(shape).repeat(channels, 1, 1, 1), groups=channels)
     return nchw.permute(0, 2, 3, 1) if data_format == "channels_last" else nchw
 

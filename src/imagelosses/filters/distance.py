@@ -32,6 +32,7 @@ import numpy as np
 from keras import ops
 
 from imagelosses import _checks
+from imagelosses._reduce import min_over
 from imagelosses._shapes import resolve_layout, to_float
 from imagelosses._types import Tensor
 
@@ -111,7 +112,7 @@ def _min_plus_pass(f, axis: int, step: float, per_image: int):
     def block(start):
         i = ops.cast(start, "float32") + ops.arange(chunk, dtype="float32")
         weights = scale * ops.square(ops.expand_dims(i, 1) - j)  # (chunk, n)
-        return ops.min(flat + weights, axis=-1)  # (M, chunk)
+        return min_over(flat + weights, axis=-1)  # (M, chunk)
 
     if count == 1:
         out = block(0)

@@ -33,6 +33,12 @@ from imagelosses.filters.kernels import (
 # It shifts a zero magnitude to sqrt(1e-12) = 1e-6.
 MAGNITUDE_EPSILON = 1e-12
 
+# The portable filters' taps as Python floats, built at import: constants to every tracer (under
+# torch.compile a numpy array is traced as a tensor; see `imagelosses.filters._conv`).
+_DERIVATIVE, _SMOOTHING, _LAPLACE, _BOX = map(
+    _conv.static_taps, (SOBEL_DERIVATIVE, SOBEL_SMOOTHING, LAPLACE_1D, BOX_3)
+)
+
 
 def _prepare(images, mode, data_format, spatial_dims):
     _conv.check_mode(mode)
@@ -85,8 +91,8 @@ def portable_sobel(x, layout, mode):
     axes = layout.spatial_axes
     components = []
     for axis in axes:
-        taps = {a: SOBEL_SMOOTHING for a in axes if a != axis}
-        taps[axis] = SOBEL_DERIVATIVE
+        taps = {a: _SMOOTHING for a in axes if a != axis}
+        taps[axis] = _DERIVATIVE
         components.append(_conv.separable_correlate(x, taps, mode))
     return ops.stack(components, axis=-1)
 
@@ -139,11 +145,11 @@ def portable_laplacian(x, layout, mode, diagonals):
     axes = layout.spatial_axes
     centre = _conv.crop(x, axes, 1) if mode == "valid" else x
     if diagonals:
-        box = _conv.separable_correlate(x, {a: BOX_3 for a in axes}, mode)
+        box = _conv.separable_correlate(x, {a: _BOX for a in axes}, mode)
         return box - float(3 ** len(axes)) * centre
     total = None
     for axis in axes:
-        term = _conv.correlate1d(x, LAPLACE_1D, axis, mode)
+        term = _conv.correlate1d(x, _LAPLACE, axis, mode)
         if mode == "valid":
             term = _conv.crop(term, [a for a in axes if a != axis], 1)
         total = term if total is None else total + term

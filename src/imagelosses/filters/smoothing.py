@@ -34,6 +34,9 @@ def size_from_truncate(sigma: float, truncate) -> int:
 # tensorflow 64 ms against 138 ms, torch about 3x faster; jax's slices are faster than its conv.
 CONV_BACKENDS = ("tensorflow", "torch")
 
+# `gaussian_taps` as Python floats, built outside tracing (a constant to torch.compile).
+_gaussian_taps = _conv.constant_taps(gaussian_taps)
+
 
 def gaussian_filter_axes(x, layout, *, size: int, sigma: float, mode: str):
     """Separable Gaussian along the spatial axes of an already validated float32 tensor.
@@ -42,7 +45,7 @@ def gaussian_filter_axes(x, layout, *, size: int, sigma: float, mode: str):
     them here in one call. A rank-4 batch with mode="valid" on `CONV_BACKENDS` goes through the
     backend's depthwise convolution; everything else through `_conv.separable_correlate`.
     """
-    taps = gaussian_taps(size, sigma)
+    taps = _gaussian_taps(size, sigma)
     if mode == "valid" and layout.rank == 4 and keras.backend.backend() in CONV_BACKENDS:
         return _conv.depthwise_valid_2d(x, taps, taps, layout.data_format)
     return _conv.separable_correlate(x, {axis: taps for axis in layout.spatial_axes}, mode)

@@ -42,7 +42,11 @@ def check_ignore_class(ignore_class) -> tuple[int, ...]:
 
 
 def check_class_weights(class_weights, num_classes: int):
-    """`None` or one non-negative number per class -> float64 numpy array `(K,)` or None."""
+    """`None` or one non-negative number per class -> a tuple of K Python floats, or None.
+
+    Python floats, not numpy: the weights are constants to every tracer (torch.compile traces
+    numpy values as tensors, and turning those into a tensor again breaks its graph).
+    """
     if class_weights is None:
         return None
     message = (
@@ -59,7 +63,7 @@ def check_class_weights(class_weights, num_classes: int):
         if isinstance(w, bool) or not isinstance(w, numbers.Real):
             raise TypeError(message)
         weights.append(check_number("class_weights", float(w), minimum=0.0))
-    return np.asarray(weights, np.float64)
+    return tuple(weights)
 
 
 def class_weight_vector(class_weights, num_classes: int):
@@ -67,7 +71,7 @@ def class_weight_vector(class_weights, num_classes: int):
 
     A one-channel (sigmoid) prediction has two classes, background and foreground, so every loss
     takes `[background, foreground]` there: the pixel losses weigh both terms, the region losses
-    (which score the foreground channel only) use the foreground entry. Returns `(K,)` or None.
+    (which score the foreground channel only) use the foreground entry. Returns K floats or None.
     """
     if num_classes == 1 and class_weights is not None:
         return check_class_weights(class_weights, 2)[1:]
@@ -147,7 +151,7 @@ class Segmentation:
             when False, `valid` is all ones and the masking arithmetic is skipped.
         layout: the layout of `y_pred` as given.
         num_classes: K.
-        class_mask: float64 numpy `(K,)`: 0 for classes in [0, K) named by `ignore_class`.
+        class_mask: K Python floats: 0.0 for classes in [0, K) named by `ignore_class`, else 1.0.
     """
 
     target: object
@@ -156,7 +160,7 @@ class Segmentation:
     valid: object
     layout: Layout
     num_classes: int
-    class_mask: np.ndarray
+    class_mask: tuple[float, ...]
     masked: bool = True  # False: no pixel can be void, `valid` is all ones and sums may skip it
 
     @property
@@ -303,7 +307,7 @@ def prepare(
         pred = activation(logits) if activate else logits
     else:
         pred = y_pred
-    class_mask = np.array([0.0 if c in ignore else 1.0 for c in range(k)], np.float64)
+    class_mask = tuple(0.0 if c in ignore else 1.0 for c in range(k))
     return Segmentation(target, pred, logits, valid, layout, k, class_mask, masked)
 
 
@@ -355,15 +359,14 @@ def _valid_and_target(y_true, k: int, integer: bool, ignore: tuple):
             labels = ops.where(valid > 0, y_true, 0.0)  # masked before the one-hot encoding
         if k == 1:
             return valid, labels, bool(ignore)
-        classes = ops.convert_to_tensor(np.arange(k, dtype=np.float32))
+        classes = ops.arange(k, dtype="float32")
         target = ops.cast(ops.equal(labels, classes), "float32")
         return valid, (target * valid if ignore else target), bool(ignore)
     channels = [c for c in ignore if 0 <= c < k]
     if not channels:
         return ops.ones_like(y_true[..., :1]), y_true, False
-    onehot_ignore = np.zeros((k,), np.float32)
-    onehot_ignore[channels] = 1.0
-    weight = ops.sum(y_true * ops.convert_to_tensor(onehot_ignore), axis=-1, keepdims=True)
+    onehot_ignore = ops.convert_to_tensor([1.0 if c in channels else 0.0 for c in range(k)], "float32")
+    weight = ops.sum(y_true * onehot_ignore, axis=-1, keepdims=True)
     valid = ops.cast(weight < 0.5, "float32")
     return valid, ops.where(valid > 0, y_true, 0.0), True
 
@@ -419,12 +422,12 @@ def class_average(values, seg: Segmentation, *, class_weights=None, include_back
     `class_weights` (default 1): `sum(w * values) / sum(w)`.
     """
     k = seg.num_classes
-    weights = seg.class_mask.copy()
+    weights = list(seg.class_mask)
     if class_weights is not None:
-        weights = weights * class_weight_vector(class_weights, k)
+        weights = [w * c for w, c in zip(weights, class_weight_vector(class_weights, k))]
     if not include_background and k > 1:
         weights[0] = 0.0
-    w = ops.convert_to_tensor(weights.astype(np.float32))
+    w = ops.convert_to_tensor(weights, "float32")
     if present is not None:
         w = w * present
     total = ops.sum(w * ops.ones_like(values), axis=-1)

@@ -21,11 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 from keras import ops
 
 from imagelosses import _checks
-from imagelosses._reduce import sum_over
+from imagelosses._reduce import max_over, sum_over
 from imagelosses._registry import register_loss
 from imagelosses._types import Tensor
 from imagelosses.filters import _conv
@@ -39,7 +38,7 @@ BOUNDARY_SHARPNESS = 5.0
 
 def _box_average(x, axes, size: int):
     """Window mean over the in-image pixels: zero padding, divided by the in-image count."""
-    taps = np.full((size,), 1.0)  # a box: the sum over the window, normalised below
+    taps = (1.0,) * size  # a box: the sum over the window, normalised below
     spec = {axis: taps for axis in axes}
     total = _conv.separable_correlate(x, spec, "constant")
     count = _conv.separable_correlate(ops.ones_like(x[..., :1]), spec, "constant")
@@ -53,7 +52,7 @@ def boundary_weights(seg, pool_size: int, per_image: bool):
     _conv.check_size(seg.target, axes, pool_size // 2, "constant", name="y_true")
     average = _box_average(seg.target, axes, pool_size)
     weights = BOUNDARY_PEAK * ops.exp(-BOUNDARY_SHARPNESS * ops.abs(average - 0.5))
-    weights = ops.max(weights, axis=-1, keepdims=True, initial=0.0) * seg.valid
+    weights = max_over(weights, axis=-1, keepdims=True, initial=0.0) * seg.valid
     axes = seg.pixel_axes(per_image)
     count = sum_over(seg.valid, axis=axes, keepdims=True)
     total = sum_over(weights, axis=axes, keepdims=True)

@@ -54,7 +54,7 @@ def _has_both(mask, layout):
     """`(..., 1, ..., K)`: 1 where the image's mask has a foreground and a background pixel."""
     axes = layout.spatial_axes
     count = ops.sum(mask, axis=axes, keepdims=True)
-    size = float(math.prod(mask.shape[a] for a in axes))
+    size = float(math.prod([mask.shape[a] for a in axes]))  # a list: dynamo cannot prod a generator
     return ops.logical_and(count > 0, count < size)
 
 

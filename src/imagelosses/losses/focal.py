@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 from keras import ops
 
 from imagelosses import _checks
@@ -74,16 +73,18 @@ def pixel_weight_map(pixel_weights, layout):
 
 
 def _class_weight_vector(seg, class_weights, include_background, alpha_factors=None):
+    """`(K,)` float32 per-class weights (2 for K = 1), computed in Python floats: constants to
+    every tracer (torch.compile traces numpy values as tensors)."""
     k = seg.num_classes
     n = 2 if k == 1 else k
-    weights = np.ones((n,)) if class_weights is None else _labels.check_class_weights(class_weights, n)
+    weights = [1.0] * n if class_weights is None else list(_labels.check_class_weights(class_weights, n))
     if k > 1:
-        weights = weights * seg.class_mask
+        weights = [w * m for w, m in zip(weights, seg.class_mask)]
         if not include_background:
             weights[0] = 0.0
     if alpha_factors is not None:
-        weights = weights * alpha_factors
-    return weights.astype(np.float32)
+        weights = [w * a for w, a in zip(weights, alpha_factors)]
+    return ops.convert_to_tensor(weights, "float32")
 
 
 def _reduce(term, seg, weights, per_image):
@@ -179,16 +180,16 @@ def pixel_terms(
     t, p = smoothed_target(seg, label_smoothing), seg.pred
     if seg.num_classes == 1:
         log_p, log_not_p = _labels.log_probabilities(seg)
-        factors = None if alpha is None else np.array([1.0 - alpha, alpha])
+        factors = None if alpha is None else [1.0 - alpha, alpha]
         w = _class_weight_vector(seg, class_weights, include_background, factors)
         term = -(
-            float(w[1]) * t * _focal_factor(1.0 - p, gamma) * log_p
-            + float(w[0]) * (1.0 - t) * _focal_factor(p, gamma) * log_not_p
+            w[1] * t * _focal_factor(1.0 - p, gamma) * log_p
+            + w[0] * (1.0 - t) * _focal_factor(p, gamma) * log_not_p
         )
         term = term[..., 0]
     else:
-        factors = None if alpha is None else np.array([1.0 - alpha] + [alpha] * (seg.num_classes - 1))
-        w = ops.convert_to_tensor(_class_weight_vector(seg, class_weights, include_background, factors))
+        factors = None if alpha is None else [1.0 - alpha] + [alpha] * (seg.num_classes - 1)
+        w = _class_weight_vector(seg, class_weights, include_background, factors)
         log_p = _labels.log_probability(seg)
         term = -ops.sum(w * t * _focal_factor(1.0 - p, gamma) * log_p, axis=-1)
     return term, seg, weights

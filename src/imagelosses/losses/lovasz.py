@@ -20,9 +20,9 @@ as his `mean` of an empty list.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
-import numpy as np
 from keras import ops
 
 from imagelosses import _checks
@@ -46,7 +46,7 @@ def _flatten(x, seg, per_image):
     ns, sd = seg.num_sample_axes, seg.layout.spatial_dims
     spatial = x.shape[ns : ns + sd]
     if all(s is not None for s in spatial):
-        return ops.reshape(x, (-1, int(np.prod(spatial)), x.shape[-1]))
+        return ops.reshape(x, (-1, math.prod(spatial), x.shape[-1]))
     shape = ops.shape(x)
     n = shape[0] * shape[1] if ns == 2 else shape[0]
     return ops.reshape(x, (n, -1, x.shape[-1]))

@@ -35,10 +35,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 from keras import ops
 
 from imagelosses import _checks
+from imagelosses._reduce import max_over
 from imagelosses._registry import register_loss
 from imagelosses._types import Tensor
 from imagelosses.losses import _labels
@@ -332,18 +332,18 @@ def generalized_dice_loss(
     """
     seg = _prepare(y_true, y_pred, from_logits, ignore_class, data_format, spatial_dims)
     k = seg.num_classes
-    counted = seg.class_mask.copy()
+    counted = list(seg.class_mask)
     if class_weights is not None:
-        counted = counted * _labels.class_weight_vector(class_weights, k)
+        counted = [m * w for m, w in zip(counted, _labels.class_weight_vector(class_weights, k))]
     if not include_background and k > 1:
         counted[0] = 0.0
-    counted = ops.convert_to_tensor(counted.astype(np.float32))
+    counted = ops.convert_to_tensor(counted, "float32")
     c = _counts(seg, per_image, soft_label)
     volume = c.actual
     present = volume > 0.0
     inverse = ops.where(present, 1.0 / ops.square(ops.where(present, volume, 1.0)), 0.0)
     inverse = inverse * ops.cast(counted > 0, "float32")
-    largest = ops.max(inverse, axis=-1, keepdims=True, initial=0.0)  # initial: empty batches
+    largest = max_over(inverse, axis=-1, keepdims=True, initial=0.0)  # initial: empty batches
     w = ops.where(present, inverse, largest) * counted
     numerator = 2.0 * ops.sum(w * c.tp, axis=-1) + smooth
     denominator = ops.sum(w * (c.predicted + c.actual), axis=-1) + smooth

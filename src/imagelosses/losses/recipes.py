@@ -8,9 +8,9 @@ Inputs and label options as in `imagelosses.losses`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
-import numpy as np
 from keras import ops
 
 from imagelosses import _checks
@@ -82,7 +82,7 @@ def top_k_cross_entropy_loss(
     samples = seg.num_sample_axes if per_image else 0
     pixels = term.shape[samples:]
     # the pixel count when static (an empty batch cannot infer -1), else inferred
-    size = int(np.prod(pixels)) if all(s is not None for s in pixels) else -1
+    size = math.prod(pixels) if all(s is not None for s in pixels) else -1
     shape = [ops.shape(term)[i] for i in range(samples)] + [size]
     flat_valid = ops.reshape(valid, shape)
     # void pixels sort last: every counted term is >= 0

@@ -184,6 +184,13 @@ def charbonnier_loss(
     smallest normal number, 1.2e-38), below which it would round to 0 and leave `sqrt(d**2)` with
     a 0/0 gradient at `d = 0`, so an `epsilon` below 1.1e-19 acts as 1.1e-19.
 
+    Not kornia's `charbonnier_loss` (0.9.0), which is Barron's pseudo-Huber form
+    `sqrt(d**2 + 1) - 1`: no `epsilon` (its smoothing is fixed at 1, in the images' units) and 0 at
+    `d = 0`, so it is quadratic up to `|d| ~ 1`, all of a [0, 1] image's range, where this one is
+    L1 beyond `|d| ~ epsilon`. As `sqrt(d**2 + e**2) = e * (sqrt((d / e)**2 + 1) - 1) + e`, this
+    loss with `epsilon=e` is `e * (barron_loss(alpha=1, scale=e) + 1)`, and kornia's is
+    `barron_loss(alpha=1)`, or this loss with `epsilon=1`, less 1.
+
     Args:
         epsilon: smoothing, > 0, in the images' units.
         pixel_weights: None or a weight map `(B, *spatial)` or `(B, *spatial, 1)` multiplying

@@ -17,6 +17,7 @@ as MONAI's `GeneralizedWassersteinDiceLoss(weighting_mode=...)` (which always ap
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 
@@ -39,28 +40,39 @@ def _distance_matrix(name, value):
         f"Invalid value for argument `{name}`. Expected None or a square matrix (a list "
         f"of K lists of K non-negative numbers, not all 0). Received: {name}={value!r}"
     )
-    rows = np.asarray(value, dtype=object) if hasattr(value, "__len__") else None
-    if rows is None or isinstance(value, (str, bytes)) or rows.ndim != 2 or rows.shape[0] != rows.shape[1]:
+    # Python only, no numpy: the check runs at every call, inside traced code (torch.compile
+    # traces numpy as tensors and breaks its graph on them).
+    rows = [_as_list(row) for row in _as_list(value) or ()]
+    if not rows or any(row is None or len(row) != len(rows) for row in rows):
         raise ValueError(message)
-    for entry in rows.ravel():
-        if isinstance(entry, (bool, np.bool_)) or not isinstance(entry, numbers.Real):
-            raise TypeError(message)
-    matrix = np.asarray(value, np.float64)
-    if not np.all(np.isfinite(matrix)) or np.any(matrix < 0) or matrix.max() <= 0:
+    entries = [entry for row in rows for entry in row]
+    if any(isinstance(e, (bool, np.bool_)) or not isinstance(e, numbers.Real) for e in entries):
+        raise TypeError(message)
+    entries = [float(e) for e in entries]
+    if not all(math.isfinite(e) and e >= 0 for e in entries) or max(entries) <= 0:
         raise ValueError(message)
-    return matrix.tolist()
+    return [[float(e) for e in row] for row in rows]
 
 
-def _normalised(distance_matrix, k: int) -> np.ndarray:
+def _as_list(value):
+    """A list, tuple or numpy array as a list; None for anything else."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    return list(value) if isinstance(value, (list, tuple)) else None
+
+
+def _normalised(distance_matrix, k: int) -> list[list[float]]:
+    """The checked matrix over its largest entry, as Python floats (constants to every tracer)."""
     if distance_matrix is None:
-        return 1.0 - np.eye(k)
-    matrix = np.asarray(distance_matrix, np.float64)
-    if matrix.shape != (k, k):
+        return [[0.0 if i == j else 1.0 for j in range(k)] for i in range(k)]
+    rows = [[float(v) for v in row] for row in distance_matrix]  # square: checked by the option
+    if len(rows) != k:
         raise ValueError(
             f"Invalid value for argument `distance_matrix`. Expected a {k} x {k} matrix (the "
-            f"channels of `y_pred`). Received: shape {matrix.shape}"
+            f"channels of `y_pred`). Received: shape {(len(rows), len(rows))}"
         )
-    return matrix / matrix.max()
+    largest = max(max(row) for row in rows)
+    return [[v / largest for v in row] for row in rows]
 
 
 @_checks.options(
@@ -107,7 +119,7 @@ def generalized_wasserstein_dice_loss(
             "`generalized_wasserstein_dice_loss` needs K >= 2 channels in `y_pred` "
             f"(class 0 is the background). Received: K={k}"
         )
-    matrix = ops.convert_to_tensor(_normalised(distance_matrix, k).astype(np.float32))
+    matrix = ops.convert_to_tensor(_normalised(distance_matrix, k), "float32")
     t, p = seg.target, seg.pred
     w = ops.sum(ops.matmul(t, matrix) * p, axis=-1)  # the target is 0 at void pixels
     axes = seg.pixel_axes(True)

@@ -36,3 +36,11 @@ from imagelosses.metrics.confusion import (  # noqa: E402
 )
 
 __all__ += ["FBetaScore", "GeneralizedDiceScore", "MatthewsCorrelation", "Precision", "Recall", "Specificity"]
+
+from imagelosses.metrics.image_quality import ERGAS, SAM, UQI, VIF  # noqa: E402
+
+__all__ += ["ERGAS", "SAM", "UQI", "VIF"]
+
+from imagelosses.metrics.image_quality import GMSD, MSGMSD  # noqa: E402
+
+__all__ += ["GMSD", "MSGMSD"]

@@ -1,10 +1,11 @@
-"""Image-quality metrics: running weighted means of per-image SSIM, MS-SSIM and PSNR.
+"""Image-quality metrics: running weighted means of per-image SSIM, MS-SSIM, PSNR and other indices.
 
 Each metric computes one value per image with its function (`imagelosses.ssim`, `ms_ssim`,
-`psnr`; sequences `(B, T, ...)` are first averaged over their frames) and keeps the sums
-`total = sum(w_i v_i)` and `count = sum(w_i)` over every batch seen (`keras.metrics.Mean`), so
-`result() = total / count` is the mean over all images, whatever the batch sizes, weighted by
-`sample_weight` (one weight per image; default 1). Options are stored once and serialized.
+`psnr`, `vif_p`, `uqi`, `spectral_angle_mapper`, `ergas`; sequences `(B, T, ...)` are first
+averaged over their frames) and keeps the sums `total = sum(w_i v_i)` and `count = sum(w_i)`
+over every batch seen (`keras.metrics.Mean`), so `result() = total / count` is the mean over all
+images, whatever the batch sizes, weighted by `sample_weight` (one weight per image; default 1).
+Options are stored once and serialized.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from keras import ops
 from imagelosses import _checks
 from imagelosses._registry import register_metric
 from imagelosses.losses.base import _resolved, config_values
+from imagelosses.structural.gmsd import gmsd, ms_gmsd
 from imagelosses.structural.psnr import psnr
+from imagelosses.structural.quality import ergas, spectral_angle_mapper, uqi, vif_p
 from imagelosses.structural.ssim import ms_ssim, ssim
 
 
@@ -77,3 +80,34 @@ class MSSSIM(_PerImageMean, fn=ms_ssim, name="ms_ssim"):
 @register_metric
 class PSNR(_PerImageMean, fn=psnr, name="psnr"):
     """Mean PSNR (dB) over every image seen, each capped at 100 dB; options of `imagelosses.psnr`."""
+
+
+@register_metric
+class VIF(_PerImageMean, fn=vif_p, name="vif"):
+    """Mean pixel-domain VIF over every image seen; options of `imagelosses.vif_p`."""
+
+
+@register_metric
+class UQI(_PerImageMean, fn=uqi, name="uqi"):
+    """Mean universal image quality index over every image seen; options of `imagelosses.uqi`."""
+
+
+@register_metric
+class SAM(_PerImageMean, fn=spectral_angle_mapper, name="sam"):
+    """Mean spectral angle (radians) over every image seen; options of
+    `imagelosses.spectral_angle_mapper`."""
+
+
+@register_metric
+class ERGAS(_PerImageMean, fn=ergas, name="ergas"):
+    """Mean ERGAS over every image seen; options of `imagelosses.ergas`."""
+
+
+@register_metric
+class GMSD(_PerImageMean, fn=gmsd, name="gmsd"):
+    """Mean GMSD over every image seen (lower is better); options of `imagelosses.gmsd`."""
+
+
+@register_metric
+class MSGMSD(_PerImageMean, fn=ms_gmsd, name="ms_gmsd"):
+    """Mean multi-scale GMSD over every image seen (lower is better); options of `imagelosses.ms_gmsd`."""

@@ -91,12 +91,21 @@ def _check_min_size(y_pred, layout, minimum: int, what: str, remedy: str = "") -
             )
 
 
+def local_moments(x, y, layout, filter_size, filter_sigma):
+    """The Gaussian local moments ("valid" size) `G*x, G*y, G*(x**2 + y**2), G*(x y)`.
+
+    Shared by SSIM and UQI (`imagelosses.structural.quality.uqi`): one filter call on the four
+    maps stacked on the channel axis (channels never mix).
+    """
+    maps = [x, y, ops.square(x) + ops.square(y), x * y]
+    stacked = ops.concatenate(maps, axis=layout.channel_axis)
+    local = gaussian_filter_axes(stacked, layout, size=filter_size, sigma=filter_sigma, mode="valid")
+    return ops.split(local, 4, axis=layout.channel_axis)
+
+
 def _luminance_cs(x, y, layout, max_val, filter_size, filter_sigma, k1, k2):
     """The luminance and contrast-structure maps ("valid" size) of one scale."""
-    maps = [x, y, ops.square(x) + ops.square(y), x * y]
-    stacked = ops.concatenate(maps, axis=layout.channel_axis)  # channels never mix: one call
-    local = gaussian_filter_axes(stacked, layout, size=filter_size, sigma=filter_sigma, mode="valid")
-    mu, nu, second_moments, cross = ops.split(local, 4, axis=layout.channel_axis)
+    mu, nu, second_moments, cross = local_moments(x, y, layout, filter_size, filter_sigma)
     c1, c2 = (k1 * max_val) ** 2, (k2 * max_val) ** 2
     mean_product = 2.0 * mu * nu
     mean_squares = ops.square(mu) + ops.square(nu)
