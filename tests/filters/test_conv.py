@@ -41,29 +41,39 @@ def test_forward_difference_and_crop(rng):
     assert_close(_conv.crop(x, [1, 2], 1), x[:, 1:-1, 1:-1])
 
 
+FAST_3X3_LAYOUTS = {"tensorflow": ["channels_last"], "torch": ["channels_last", "channels_first"]}
+
+
+@pytest.mark.skipif(BACKEND not in FAST_3X3_LAYOUTS, reason="no correlate3x3 path on jax (the slices run)")
+@pytest.mark.parametrize("data_format", FAST_3X3_LAYOUTS.get(BACKEND, ["channels_last"]))
 @pytest.mark.parametrize("mode", ["reflect", "mirror", "nearest", "constant", "valid"])
 @pytest.mark.parametrize("diagonals", [False, True])
-def test_tensorflow_depthwise_path_equals_the_portable_filters(mode, diagonals, rng):
-    """The one-convolution path TensorFlow takes for 2D filters, against the portable passes."""
+def test_3x3_convolution_path_equals_the_portable_filters(data_format, mode, diagonals, rng):
+    """The one-convolution path of 2D 3x3 filters (TensorFlow, torch) against the portable
+    passes of shifted slices, value and gradient, on sequences (two sample axes)."""
     from imagelosses._shapes import resolve_layout
-    from imagelosses.filters.edges import portable_laplacian, portable_sobel
-    from imagelosses.filters.kernels import (
-        SOBEL_DERIVATIVE,
-        SOBEL_SMOOTHING,
-        full_kernel,
-        laplacian_kernel,
-    )
+    from imagelosses.filters.edges import _LAPLACIAN_2D, _SOBEL_2D, portable_laplacian, portable_sobel
+    from tests.conftest import gradient
 
-    x = rng.normal(size=(2, 3, 9, 8, 2)).astype(np.float32)  # a sequence: two sample axes
-    layout = resolve_layout(x.shape, spatial_dims=2)
-    kernels = [
-        full_kernel([SOBEL_DERIVATIVE, SOBEL_SMOOTHING]),
-        full_kernel([SOBEL_SMOOTHING, SOBEL_DERIVATIVE]),
+    shape = (2, 3, 9, 8, 2) if data_format == "channels_last" else (2, 3, 2, 9, 8)
+    x = rng.normal(size=shape).astype(np.float32)
+    layout = resolve_layout(x.shape, data_format=data_format, spatial_dims=2)
+    assert _conv.correlate3x3_applies(x, layout)
+    pairs = [
+        (lambda v: _conv.correlate3x3(v, _SOBEL_2D, mode, layout), lambda v: portable_sobel(v, layout, mode)),
+        (
+            lambda v: _conv.correlate3x3(v, _LAPLACIAN_2D[diagonals], mode, layout)[..., 0],
+            lambda v: portable_laplacian(v, layout, mode, diagonals),
+        ),
     ]
-    fast = _conv.tf_depthwise_correlate2d(x, kernels, mode)
-    assert_close(np.asarray(fast), np.asarray(portable_sobel(x, layout, mode)))
-    fast = _conv.tf_depthwise_correlate2d(x, [laplacian_kernel(2, diagonals)], mode)[..., 0]
-    assert_close(np.asarray(fast), np.asarray(portable_laplacian(x, layout, mode, diagonals)))
+    for fast, portable in pairs:
+        weights = keras.ops.convert_to_tensor(rng.normal(size=portable(x).shape).astype(np.float32))
+        assert_close(keras.ops.convert_to_numpy(fast(x)), keras.ops.convert_to_numpy(portable(x)))
+
+        def weighted(fn, w=weights):
+            return lambda v: fn(v) * w
+
+        assert_close(gradient(weighted(fast), x), gradient(weighted(portable), x))
 
 
 @pytest.mark.skipif(BACKEND != "jax", reason="the JAX path runs under the jax backend only")

@@ -22,6 +22,7 @@ numpy tap tested against 0 (`if weight == 0.0`) is a data-dependent branch that 
 from __future__ import annotations
 
 import functools
+import math
 
 import keras
 import numpy as np
@@ -295,18 +296,73 @@ def _tf_pad_one(x, axis: int, mode: str):
     return tf.concat([before, x, after], axis=axis)
 
 
-def tf_depthwise_applies(x, layout, mode) -> bool:
-    """Whether `tf_depthwise_correlate2d` can serve this input: TensorFlow, 2D, channels known."""
-    return (
-        keras.backend.backend() == "tensorflow"
-        and layout.spatial_dims == 2
-        and layout.data_format == "channels_last"
-        and x.shape[-1] is not None
-    )
+def static_kernels(kernels) -> tuple:
+    """3x3 kernels (numpy arrays or nested sequences) as nested tuples of Python floats.
+
+    The form `correlate3x3` takes: constants to every tracer, built once at import by the callers.
+    """
+    return tuple(tuple(static_taps(row) for row in np.asarray(k, np.float64)) for k in kernels)
+
+
+def correlate3x3_applies(x, layout) -> bool:
+    """Whether `correlate3x3` has a convolution path for this input: 2D images on torch (either
+    data format), or on TensorFlow channels_last with a known channel count."""
+    if layout.spatial_dims != 2:
+        return False
+    backend = keras.backend.backend()
+    if backend == "torch":
+        return True
+    return backend == "tensorflow" and layout.data_format == "channels_last" and x.shape[-1] is not None
+
+
+def correlate3x3(x, kernels, mode: str, layout):
+    """Every 3x3 kernel of `kernels` (from `static_kernels`) applied to each channel of 2D images.
+
+    Returns `x`'s shape (each spatial side shrunk by 2 with "valid") plus a last axis of one
+    output per kernel: the values of correlating with each kernel in separable `correlate1d`
+    passes, which the tests check. Only where `correlate3x3_applies`.
+    """
+    if keras.backend.backend() == "torch":
+        return torch_correlate3x3(x, kernels, mode, layout.data_format)
+    return tf_depthwise_correlate2d(x, kernels, mode)
+
+
+# scipy.ndimage's modes as `torch.nn.functional.pad` modes, for a border of one sample: there
+# scipy's "reflect" (the edge sample repeated in the mirror) is torch's "replicate".
+_TORCH_PAD_ONE = {"reflect": "replicate", "nearest": "replicate", "mirror": "reflect", "constant": "constant"}
+
+
+def torch_correlate3x3(x, kernels, mode: str, data_format: str):
+    """torch fast path of `correlate3x3`: one `F.pad` and one grouped `conv2d` on an NCHW view.
+
+    A channels_last tensor is permuted without a copy. Against the portable passes of shifted
+    slices (a concatenation per padded axis, a full-size array per tap), on a 2-core CPU,
+    4x1024x1024x3 float32, forward+backward of the mean square (machine under load, same run):
+    Laplacian 464 ms against 1339 ms, Sobel 762 ms against 2566 ms.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    x = torch.as_tensor(x)
+    last = data_format == "channels_last"
+    lead = tuple(x.shape[:-3])
+    count = math.prod(lead)  # explicit: reshape cannot infer -1 for an empty batch
+    images = x.reshape(count, *x.shape[-3:])
+    nchw = images.permute(0, 3, 1, 2) if last else images
+    if mode != "valid":
+        nchw = F.pad(nchw, (1, 1, 1, 1), mode=_TORCH_PAD_ONE[mode])
+    channels, outputs = nchw.shape[1], len(kernels)
+    # float32 like the other paths' kernels: the tuples' float64 values rounded once
+    weight = torch.tensor(kernels, dtype=torch.float32, device=x.device).to(x.dtype)
+    weight = weight.reshape(outputs, 1, 3, 3).repeat(channels, 1, 1, 1)  # output c*K + k: kernel k
+    out = F.conv2d(nchw, weight, groups=channels)
+    out = out.reshape(count, channels, outputs, *out.shape[-2:])
+    out = out.permute(0, 3, 4, 1, 2) if last else out.permute(0, 1, 3, 4, 2)
+    return out.reshape(*lead, *out.shape[1:])
 
 
 def tf_depthwise_correlate2d(x, kernels, mode: str):
-    """TensorFlow fast path: all 3x3 `kernels` of a 2D filter in one depthwise convolution.
+    """TensorFlow fast path of `correlate3x3`: all `kernels` in one depthwise convolution.
 
     `x` is channels_last with 2 spatial axes after one or two sample axes; returns `x`'s shape
     (spatial sides shrunk by 2 with "valid") plus a last axis of one output per kernel. Same

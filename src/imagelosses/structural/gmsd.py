@@ -74,6 +74,9 @@ YIQ_WEIGHTS = np.array(
 # traced code is traced as a tensor, and its taps break the graph; see `imagelosses.filters._conv`):
 # the portable filter's taps and the YIQ rows.
 _PREWITT, _BOX = map(_conv.static_taps, (PREWITT_DERIVATIVE, BOX_3))
+_PREWITT_2D = _conv.static_kernels(
+    [np.multiply.outer(PREWITT_DERIVATIVE, BOX_3), np.multiply.outer(BOX_3, PREWITT_DERIVATIVE)]
+)
 _YIQ_ROWS = YIQ_WEIGHTS.tolist()
 # The chromatic term of MS-GMSDc is the RMSE of I and Q on the 0-255 scale (the paper's and
 # piq's): `beta1` weighs that RMSE.
@@ -184,9 +187,8 @@ def _sqrt_with_zero_gradient(x):
 def gradient_magnitude_prewitt(x, layout):
     """`sqrt(gx**2 + gy**2)` of piq's Prewitt kernels (divided by 3), zero padding, input-sized."""
     h, w = layout.spatial_axes
-    if _conv.tf_depthwise_applies(x, layout, "constant"):
-        kernels = [np.multiply.outer(PREWITT_DERIVATIVE, BOX_3), np.multiply.outer(BOX_3, PREWITT_DERIVATIVE)]
-        grads = _conv.tf_depthwise_correlate2d(x, kernels, "constant")
+    if _conv.correlate3x3_applies(x, layout):
+        grads = _conv.correlate3x3(x, _PREWITT_2D, "constant", layout)
         squares = ops.sum(ops.square(grads), axis=-1)
     else:
         gh = _conv.separable_correlate(x, {h: _PREWITT, w: _BOX}, "constant")
