@@ -21,9 +21,11 @@ BACKEND = sys.argv[1]
 os.environ["KERAS_BACKEND"] = BACKEND
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 if BACKEND == "jax":
-    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2"
+    # LLVM's optimisations off, as in the suite's own processes (tests/conftest.py)
+    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2 --xla_backend_optimization_level=0"
     os.environ["JAX_PLATFORMS"] = "cpu"
 else:
+    os.environ["XLA_FLAGS"] = "--xla_backend_optimization_level=0"  # for fit's jit_compile
     import tensorflow as tf
 
     cpu = tf.config.list_physical_devices("CPU")[0]

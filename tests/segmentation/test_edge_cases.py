@@ -157,6 +157,20 @@ def test_out_of_range_labels_raise_when_eager(y_true, k, match):
         il.dice_loss(y_true, np.full((1, 4, 4, k), 0.5))
 
 
+def test_eager_extremes_equal_numpy_min_and_max(rng):
+    """The one read-back of the eager checks (`torch.aminmax` on torch, `ops.min`/`ops.max`
+    elsewhere) against numpy, with a NaN-free tensor, a NaN one and a negative one."""
+    from imagelosses.losses import _labels
+
+    tensors = [rng.normal(size=(2, 5, 4, 3)), rng.random((3, 7)), -rng.random((1, 2, 2, 1)) - 4.0]
+    expected = [v for x in tensors for v in (x.min(), x.max())]
+    as_float32 = [keras.ops.convert_to_tensor(x.astype(np.float32)) for x in tensors]
+    assert_close(_labels._extremes(as_float32), expected)
+    with_nan = np.array([[0.5, np.nan], [0.25, 1.0]], np.float32)
+    assert np.all(np.isnan(_labels._extremes([keras.ops.convert_to_tensor(with_nan)])))
+    assert _labels._extremes([]) == []
+
+
 def test_out_of_range_labels_under_jit_make_the_sample_nan():
     """Documented: under jit a label outside [0, K) makes its sample's value NaN."""
     y_true = np.array([0.0, 1.0, 7.0, 2.0, 0.0, 1.0, 2.0, 2.0]).reshape(2, 1, 4, 1)

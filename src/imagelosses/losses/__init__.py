@@ -25,11 +25,12 @@ Out-of-range labels: when `y_true` is concrete (eager calls, `run_eagerly=True`,
 without `torch.compile`), integer labels outside [0, K) that are not ignored, non-integer class
 ids, and one-hot/binary labels outside [0, 1] (a 0-255 mask where 0-1 was expected) raise a
 ValueError. This check reads the labels on the host. Under jit (`tf.function`, `jax.jit`,
-`torch.compile`) the labels cannot be read: the losses then give every pixel whose label breaks
-the same rule a NaN prediction, so the value of its sample (of the batch with `per_image=False`)
-is NaN, which `keras.callbacks.TerminateOnNaN` and every log show. The metrics count such a pixel
-in no class. Likewise, when `y_pred` is concrete and `from_logits=False`, values outside [0, 1]
-(logits given as probabilities) raise a ValueError that says to use `from_logits=True`.
+`torch.compile`) the labels cannot be read: the losses then make every prediction and target
+of a sample NaN when one of its labels breaks the same rule, so the value of that sample (of the
+batch with `per_image=False`) is NaN, which `keras.callbacks.TerminateOnNaN` and every log show,
+and the other samples' values are untouched. The metrics count such a pixel in no class.
+Likewise, when `y_pred` is concrete and `from_logits=False`, values outside [0, 1] (logits given
+as probabilities) raise a ValueError that says to use `from_logits=True`.
 """
 
 from imagelosses.losses.base import Loss, WeightedSum
