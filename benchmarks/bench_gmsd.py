@@ -33,7 +33,17 @@ def _images(rng, size):
     return t, np.clip(t + 0.1 * rng.standard_normal(t.shape), 0, 1)
 
 
-CASES = [Case("gmsd", imagelosses.gmsd, _images, {}, reference_gmsd, sizes=(256,))]
+CASES = [
+    Case(
+        "gmsd",
+        imagelosses.gmsd,
+        _images,
+        {},
+        reference_gmsd,
+        sizes=(256,),
+        scaling_sizes=(64, 128, 256, 512, 1024),
+    )
+]
 
 
 def time_reference(results, repeats: int, seed: int = 1):

@@ -51,7 +51,7 @@ CASES = [
         _monai_peers(),
         lambda t, p: reference_local_ncc(t, p, 3),
         sizes=(96,),
-        scaling_sizes=(32, 64, 96, 128),
+        scaling_sizes=(32, 64, 96, 128, 160),
     ),
 ]
 

@@ -8,7 +8,8 @@ Lovasz) or logits (focal); default N = 64, 256. Peers: `keras.losses.dice` and `
 categorical_focal_crossentropy` on every backend; on torch, MONAI's `DiceLoss` and `FocalLoss`
 (channels_first, so the permute is part of their time), and for Lovasz-softmax
 `segmentation_models_pytorch.losses.LovaszLoss` where installed. Keras and MONAI ship no
-Lovasz-softmax: on jax and tensorflow ours is timed alone.
+Lovasz-softmax: on jax and tensorflow ours is timed alone. Soft clDice (from logits, 3 skeleton
+iterations) against MONAI's `SoftclDiceLoss` on torch; timed alone elsewhere.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from keras import ops
 
 import imagelosses
 from benchmarks.harness import BACKEND, Case, run_family
+from tests.reference import frontier as frontier_ref
 from tests.reference import segmentation as ref
 
 K = 3
@@ -96,6 +98,20 @@ def _lovasz_peers():
     return peers
 
 
+def _cldice_peers():
+    """MONAI's `SoftclDiceLoss` (softmax of the logits, 3 skeleton iterations, smooth 1), torch."""
+    peers = {}
+    if BACKEND == "torch":
+        try:
+            from monai.losses import SoftclDiceLoss
+
+            monai = SoftclDiceLoss(softmax=True, reduction="none")
+            peers["monai SoftclDiceLoss"] = lambda t, p: monai(p.permute(0, 3, 1, 2), t.permute(0, 3, 1, 2))
+        except ImportError:
+            pass
+    return peers
+
+
 CASES = [
     Case(
         "dice", imagelosses.dice_loss, _probabilities, _dice_peers(), ref.reference_dice_loss, sizes=(64, 256)
@@ -115,6 +131,15 @@ CASES = [
         _lovasz_peers(),
         ref.reference_lovasz_softmax_loss,
         sizes=(64, 256),
+    ),
+    Case(
+        "cldice",
+        lambda t, p: imagelosses.soft_cldice_loss(t, p, from_logits=True),
+        _logits,
+        _cldice_peers(),
+        lambda t, p: frontier_ref.reference_cldice_loss(t, p, from_logits=True),
+        sizes=(64, 256),
+        scaling_sizes=(64, 128, 256, 512, 1024),
     ),
 ]
 

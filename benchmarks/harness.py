@@ -258,13 +258,19 @@ def check_against_float64(case, rng, size):
     value, grad = compile_forward_backward(case.ours)(to_device(t), to_device(p))
     expected = float(np.sum(case.reference(t, p)))
     direction = rng.standard_normal(p.shape)
-    h = 1e-4
-    plus, minus = case.reference(t, p + h * direction), case.reference(t, p - h * direction)
-    numeric = (np.sum(plus) - np.sum(minus)) / (2 * h)
     analytic = float(np.sum(to_numpy(grad) * direction))
+    # Central differences of the float64 reference at two steps, the closer one reported: the
+    # piecewise-smooth losses (Lovasz's sort, clDice's min/max pooling) change pieces within a
+    # step of 1e-4 (clDice at 64 px: 9.5e-3 off at 1e-4, 1.1e-8 at 1e-6, measured), smooth ones
+    # agree at both.
+    errors = []
+    for h in (1e-4, 1e-6):
+        plus, minus = case.reference(t, p + h * direction), case.reference(t, p - h * direction)
+        numeric = (np.sum(plus) - np.sum(minus)) / (2 * h)
+        errors.append(abs(analytic - numeric) / (abs(numeric) + 1e-12))
     return {
         "value_rel_error": abs(float(to_numpy(value)) - expected) / (abs(expected) + 1e-12),
-        "gradient_rel_error": abs(analytic - numeric) / (abs(numeric) + 1e-12),
+        "gradient_rel_error": min(errors),
     }
 
 

@@ -30,12 +30,18 @@ def load(folder: Path):
     return rows
 
 
+def _timing(row) -> dict:
+    """The row's forward+backward timing, or its forward one for forward-only rows (metrics)."""
+    return row.get("forward_backward") or row["forward"]
+
+
 def _ratio(row, group) -> str:
-    """Our fwd+bwd median over the fastest peer's, on our row only."""
-    peers = [r["forward_backward"]["median_ms"] for r in group if r["implementation"] != OURS]
+    """Our fwd+bwd median (forward for metrics) over the fastest peer's, on our row only."""
+    peers = [_timing(r)["median_ms"] for r in group if r["implementation"] != OURS]
     if row["implementation"] != OURS or not peers:
         return ""
-    return f"{row['forward_backward']['median_ms'] / min(peers):.2f}"
+    ratio = f"{_timing(row)['median_ms'] / min(peers):.2f}"
+    return ratio if row.get("forward_backward") else f"{ratio} (forward)"
 
 
 def table(rows) -> str:
@@ -53,7 +59,7 @@ def table(rows) -> str:
     groups = {}
     for row in rows:
         groups.setdefault((row["case"], row["size"], row["backend"], row["device"]), []).append(row)
-    for (case, size, backend, device), group in sorted(groups.items()):
+    for (case, size, backend, device), group in sorted(groups.items(), key=lambda g: tuple(map(str, g[0]))):
         for row in sorted(group, key=lambda r: (r["implementation"] != OURS, r["implementation"])):
             fb = row["forward_backward"]
             cells = [
@@ -62,7 +68,7 @@ def table(rows) -> str:
                 f"{backend} ({device})",
                 row["implementation"],
                 f"{row['forward']['median_ms']:.2f}",
-                f"{fb['median_ms']:.2f} ({fb['p10_ms']:.2f}-{fb['p90_ms']:.2f})",
+                "-" if fb is None else f"{fb['median_ms']:.2f} ({fb['p10_ms']:.2f}-{fb['p90_ms']:.2f})",
                 _ratio(row, group),
             ]
             if with_memory:
@@ -72,8 +78,9 @@ def table(rows) -> str:
     lines.append("")
     lines.append(
         "fwd+bwd / fastest peer: imagelosses' forward+backward median over the fastest peer's on "
-        "that backend and size (< 1: imagelosses is faster). Sizes are square sides (cube sides "
-        "for ssim_3d)."
+        "that backend and size (< 1: imagelosses is faster); `(forward)`: a forward-only row (the "
+        "distance metrics), its forward median over the fastest peer's. Sizes are square sides "
+        "(cube sides for ssim_3d, lncc_3d) or full shapes (the distance metrics)."
     )
     return "\n".join(lines)
 
@@ -85,6 +92,10 @@ def _pixels(row) -> int:
     return pixels
 
 
+def _same(row, backend, device, impl) -> bool:
+    return (row["backend"], row["device"], row["implementation"]) == (backend, device, impl)
+
+
 def plot(rows, path: Path, case: str):
     """One log-log panel per backend: fwd+bwd median against pixels, one line per implementation."""
     import matplotlib
@@ -93,6 +104,7 @@ def plot(rows, path: Path, case: str):
     import matplotlib.pyplot as plt
 
     rows = [r for r in rows if r["case"] == case]
+    forward_only = all(r.get("forward_backward") is None for r in rows)
     panels = sorted({(r["backend"], r["device"]) for r in rows})
     impls = sorted({r["implementation"] for r in rows}, key=lambda i: (i != OURS, i))
     colors = {impl: f"C{i % 10}" for i, impl in enumerate(impls)}
@@ -100,9 +112,8 @@ def plot(rows, path: Path, case: str):
     for ax, (backend, device) in zip(axes[0], panels):
         for impl in impls:
             points = sorted(
-                (_pixels(r), r["forward_backward"])
-                for r in rows
-                if (r["backend"], r["device"], r["implementation"]) == (backend, device, impl)
+                ((_pixels(r), _timing(r)) for r in rows if _same(r, backend, device, impl)),
+                key=lambda point: point[0],
             )
             if not points:
                 continue
@@ -131,8 +142,9 @@ def plot(rows, path: Path, case: str):
         unit = "voxels per volume" if len(rows[0]["shape"]) == 5 else "pixels per image (H x W)"
         ax.set_xlabel(f"{unit}; batch {batch}, {channels} channel(s), float32")
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7, title="fwd+bwd median, p10-p90 bars", title_fontsize=7)
-    axes[0][0].set_ylabel("forward+backward time (ms)")
+        title = "forward median, p10-p90 bars" if forward_only else "fwd+bwd median, p10-p90 bars"
+        ax.legend(fontsize=7, title=title, title_fontsize=7)
+    axes[0][0].set_ylabel("forward time (ms)" if forward_only else "forward+backward time (ms)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -18,4 +18,10 @@ for family in benchmarks/bench_*.py; do
       2> >(grep -vE '^(WARNING|I0000|W0000|To enable)' >&2)
   done
 done
+# The distance metrics (EDT against scipy, HD95 against MONAI; forward only), each backend.
+for backend in $BACKENDS; do
+  echo "=== bench_distance --metrics on $backend ==="
+  KERAS_BACKEND=$backend "$PY" -m benchmarks.bench_distance --metrics --json "$OUT/distance_metrics-$backend.json" \
+    "$@" 2> >(grep -vE '^(WARNING|I0000|W0000|To enable)' >&2)
+done
 "$PY" -m benchmarks.report "$OUT"
