@@ -215,6 +215,8 @@ def run_metrics(argv=None):
     parser.add_argument("--smoke", action="store_true", help="small shapes, 2 repeats (CI)")
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--sides", type=int, nargs="*", help=f"2D sides (default {list(GROWTH_SIDES)})")
+    parser.add_argument("--no-volumes", action="store_true", help="skip the 3D shape (minutes per call)")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
     repeats = 2 if args.smoke else args.repeats
@@ -222,13 +224,13 @@ def run_metrics(argv=None):
     print(f"# {results['environment']}")
     print(f"{'case':<10}{'shape':>15}  {'implementation':<34}{'forward ms':>12}  spread")
     rows = results["results"]
-    sides = (16, 32) if args.smoke else GROWTH_SIDES
+    sides = (16, 32) if args.smoke else tuple(args.sides or GROWTH_SIDES)
     growth = []
     for side in sides:  # each 2D side against the peers: the table's rows and the scaling plot
         _edt_cases(rng, f"4x{side}x{side}", 4, (side, side), repeats, rows)
         growth.append(rows[-2]["forward"]["median_ms"])
         _hd95_cases(rng, f"4x{side}x{side}", 4, (side, side), repeats, rows)
-    for label, batch, spatial in SMOKE_SHAPES[1:] if args.smoke else SHAPES:
+    for label, batch, spatial in [] if args.no_volumes else SMOKE_SHAPES[1:] if args.smoke else SHAPES:
         _edt_cases(rng, label, batch, spatial, min(repeats, 3), rows, name="edt_3d")
         _hd95_cases(rng, label, batch, spatial, min(repeats, 3), rows, name="hd95_3d")
     # time ~ side^e: e = 2 for O(N) per image, 3 for O(N * side)

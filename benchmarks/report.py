@@ -44,6 +44,17 @@ def _ratio(row, group) -> str:
     return ratio if row.get("forward_backward") else f"{ratio} (forward)"
 
 
+def _group_order(item):
+    """Case, then sizes in numeric order (sides) before shape labels ("4x256x256"), then backend."""
+    (case, size, backend, device), _ = item
+    if isinstance(size, int):
+        return (case, (0, size, ""), backend, device)
+    elements = 1
+    for d in str(size).split("x"):
+        elements *= int(d) if d.isdigit() else 1
+    return (case, (1, elements, str(size)), backend, device)
+
+
 def table(rows) -> str:
     with_memory = any(r.get("peak_bytes") is not None for r in rows)
     header = [
@@ -59,7 +70,7 @@ def table(rows) -> str:
     groups = {}
     for row in rows:
         groups.setdefault((row["case"], row["size"], row["backend"], row["device"]), []).append(row)
-    for (case, size, backend, device), group in sorted(groups.items(), key=lambda g: tuple(map(str, g[0]))):
+    for (case, size, backend, device), group in sorted(groups.items(), key=_group_order):
         for row in sorted(group, key=lambda r: (r["implementation"] != OURS, r["implementation"])):
             fb = row["forward_backward"]
             cells = [
