@@ -9,9 +9,11 @@ Two parts, one script:
 - Metrics (`--metrics`; forward only, these carry no gradient): `distance_transform` against
   `scipy.ndimage.distance_transform_edt` (one call per image, float64 as scipy computes), and
   `hausdorff_distance(percentile=95)` against MONAI's `compute_hausdorff_distance` (KD-tree on
-  the CPU; one-hot torch inputs prepared before timing), on 4x256x256 and 2x96x160x160 masks
-  (3 classes for HD95), plus the EDT's growth with the side (4 images, sides 64 to 512).
-  `KERAS_BACKEND=jax python -m benchmarks.bench_distance --metrics [--smoke] [--json out.json]`
+  the CPU; one-hot torch inputs prepared before timing), on 4xNxN masks for each side of
+  `--sides` (default 64 to 1024; also the EDT's growth exponents) and on 2x96x160x160 (skipped
+  with `--no-volumes`), 3 classes for HD95.
+  `KERAS_BACKEND=jax python -m benchmarks.bench_distance --metrics [--smoke] [--sides 64 256]
+  [--no-volumes] [--json out.json]`
 
 Our calls are compiled as the harness compiles them (jax.jit, tf.function, torch eager); scipy
 and MONAI run as their users run them. Median and 10-90% spread over `--repeats` calls after one
@@ -217,7 +219,9 @@ def run_metrics(argv=None):
     parser.add_argument("--json", type=Path)
     parser.add_argument("--sides", type=int, nargs="*", help=f"2D sides (default {list(GROWTH_SIDES)})")
     parser.add_argument("--no-volumes", action="store_true", help="skip the 3D shape (minutes per call)")
-    args = parser.parse_args(argv)
+    # `make bench` passes its arguments to every family; the other families' options
+    # (--sizes, --profile, --device, --cases) do not apply here and are ignored
+    args, _ = parser.parse_known_args(argv)
     rng = np.random.default_rng(0)
     repeats = 2 if args.smoke else args.repeats
     results = {"environment": environment(), "results": []}

@@ -18,10 +18,13 @@ for family in benchmarks/bench_*.py; do
       2> >(grep -vE '^(WARNING|I0000|W0000|To enable)' >&2)
   done
 done
-# The distance metrics (EDT against scipy, HD95 against MONAI; forward only), each backend.
+# The distance metrics (EDT against scipy, HD95 against MONAI; forward only), each backend, 2D
+# sides to 512 (1024 and the 3D shape take minutes per call on a CPU: run those by hand, see
+# benchmarks/README.md).
 for backend in $BACKENDS; do
   echo "=== bench_distance --metrics on $backend ==="
-  KERAS_BACKEND=$backend "$PY" -m benchmarks.bench_distance --metrics --json "$OUT/distance_metrics-$backend.json" \
-    "$@" 2> >(grep -vE '^(WARNING|I0000|W0000|To enable)' >&2)
+  KERAS_BACKEND=$backend "$PY" -m benchmarks.bench_distance --metrics --repeats 3 --sides 64 128 256 512 \
+    --no-volumes --json "$OUT/distance_metrics-$backend.json" "$@" \
+    2> >(grep -vE '^(WARNING|I0000|W0000|To enable)' >&2)
 done
 "$PY" -m benchmarks.report "$OUT"
