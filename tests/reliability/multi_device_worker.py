@@ -21,11 +21,12 @@ BACKEND = sys.argv[1]
 os.environ["KERAS_BACKEND"] = BACKEND
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 if BACKEND == "jax":
-    # At the default optimisation level, unlike the suite's own processes (tests/conftest.py):
-    # at level 0 the unoptimised code of the distance-transform cases ran so slowly, with the
-    # other test worker on the same 2 cores, that one device missed XLA's 40 s all-reduce
-    # rendezvous and the process aborted (seen once in `make test`).
-    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2"
+    # The two host devices share one thread pool. In two `make test` runs (level 0 and the
+    # default level) one device missed XLA's 40 s all-reduce rendezvous in the
+    # boundary_logits_void_spacing case while the other test worker shared the 2 cores, and the
+    # process aborted. Single-threaded Eigen calls keep each device's work on its own thread, so
+    # neither waits for pool threads the other holds (a hypothesis, not isolated).
+    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2 --xla_cpu_multi_thread_eigen=false"
     os.environ["JAX_PLATFORMS"] = "cpu"
 else:
     os.environ["XLA_FLAGS"] = "--xla_backend_optimization_level=0"  # for fit's jit_compile
