@@ -1,5 +1,6 @@
 """gaussian_blur against scipy.ndimage.gaussian_filter (float64), every mode, 2D, 3D, both layouts."""
 
+import keras
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
@@ -64,3 +65,34 @@ def test_blur_keeps_a_constant_image_and_its_mean_with_reflect(rng):
 def test_bad_options_raise_naming_the_argument(options, error, message):
     with pytest.raises(error, match=message):
         gaussian_blur(np.zeros((1, 8, 8, 1)), **options)
+
+
+@pytest.mark.parametrize("stacked", [True, False], ids=["stacked", "one-by-one"])
+@pytest.mark.parametrize(
+    "shape, data_format",
+    [((2, 23, 19, 3), "channels_last"), ((2, 3, 23, 19), "channels_first"), ((1, 14, 13, 12, 2), None)],
+    ids=["2d-last", "2d-first", "3d"],
+)
+def test_gaussian_filter_maps_equal_scipy_both_ways(shape, data_format, stacked, rng):
+    """`gaussian_filter_maps` stacked on the channel axis and one call per map (each backend takes
+    the faster, `STACK_MAPS`) against scipy's correlate1d along each spatial axis, "valid" crop."""
+    from imagelosses._shapes import resolve_layout
+    from imagelosses.filters.smoothing import gaussian_filter_maps
+
+    layout = resolve_layout(shape, data_format=data_format)
+    size = 7 if len(shape) == 5 else 11
+    taps, radius = gaussian_taps(size, 1.5), size // 2
+    maps = [rng.random(shape) for _ in range(5)]
+    filtered = gaussian_filter_maps(
+        [keras.ops.convert_to_tensor(m.astype(np.float32)) for m in maps],
+        layout,
+        size=size,
+        sigma=1.5,
+        stacked=stacked,
+    )
+    for got, m in zip(filtered, maps):
+        expected = m
+        for axis in layout.spatial_axes:
+            expected = ndi.correlate1d(expected, taps, axis=axis, mode="constant")
+            expected = np.take(expected, np.arange(radius, m.shape[axis] - radius), axis=axis)
+        assert_close(got, expected)

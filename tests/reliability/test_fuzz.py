@@ -14,8 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import gradient, to_numpy, value_and_gradient
+from tests.conftest import gradient, to_numpy
 from tests.contract.cases import ALL_CASES
+from tests.structural.helpers import value_and_gradient
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 PATTERNS = {
@@ -58,32 +59,14 @@ def _shape(case, dims, batch, extra):
     return (batch, case.size + extra, case.size + extra + 1, case.channels)
 
 
-def _value_and_gradient(loss):
-    """`(y_true, y_pred) -> (loss.call values, d sum / d y_pred)` as float64 numpy; jitted on jax."""
-    if keras.backend.backend() != "jax":
-        return lambda y_true, y_pred: value_and_gradient(lambda v: loss.call(y_true, v), y_pred)
-    import jax
-
-    def total(y_true, y_pred):
-        values = loss.call(y_true, y_pred)
-        return keras.ops.sum(values), values
-
-    step = jax.jit(jax.value_and_grad(total, argnums=1, has_aux=True))
-
-    def run(y_true, y_pred):
-        (_, values), grad = step(y_true, y_pred)
-        return to_numpy(values), np.asarray(grad, np.float64)
-
-    return run
-
-
 @pytest.mark.parametrize("case", ALL_CASES, ids=[c.name for c in ALL_CASES])
 def test_values_and_gradients_are_finite_and_within_bounds(case):
     dims_options = [d for d in ("2d", "3d") if d in case.dims] or ["2d"]
     # One compiled program per layout, taking both inputs: on jax it compiles once per shape
     # (at most 4 per layout) instead of once per example.
     steps = {
-        dims: _value_and_gradient(case.make(spatial_dims=3 if dims == "3d" else 2)) for dims in dims_options
+        dims: value_and_gradient(case.make(spatial_dims=3 if dims == "3d" else 2).call)
+        for dims in dims_options
     }
 
     @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))

@@ -300,22 +300,3 @@ def test_ssim_gradient_matches_finite_differences_of_the_reference(rng):
         - reference_ssim(y_true, y_pred - h * direction, filter_size=7)
     ).sum() / (2 * h)
     assert np.sum(grad * direction) == pytest.approx(numeric, rel=1e-3)
-
-
-@pytest.mark.parametrize(
-    "shape, data_format",
-    [((2, 23, 19, 3), "channels_last"), ((2, 3, 23, 19), "channels_first"), ((1, 14, 13, 12, 2), None)],
-    ids=["2d-last", "2d-first", "3d"],
-)
-def test_maps_filtered_one_by_one_equal_the_stacked_call(shape, data_format, rng):
-    """`filter_maps` both ways (each backend takes the faster one, `STACK_MAPS`): same values."""
-    from imagelosses._shapes import resolve_layout
-    from imagelosses.structural.ssim import filter_maps
-
-    layout = resolve_layout(shape, data_format=data_format)
-    maps = [keras.ops.convert_to_tensor(rng.random(shape).astype(np.float32)) for _ in range(5)]
-    size = 7 if len(shape) == 5 else 11
-    stacked = filter_maps(maps, layout, size, 1.5, stacked=True)
-    one_by_one = filter_maps(maps, layout, size, 1.5, stacked=False)
-    for a, b in zip(stacked, one_by_one):
-        assert_close(b, to_numpy(a))

@@ -7,8 +7,8 @@ padding: each spatial side shrinks by 2). Inputs of any real dtype are computed 
 
 The portable implementation (`portable_sobel`, `portable_laplacian`) runs on every backend. 2D
 inputs on torch, and channels_last ones on TensorFlow, take one convolution with the full 3x3
-kernels instead (`_conv.correlate3x3`: forward+backward about 2x cheaper on TensorFlow, about 3x
-on torch than the shifted slices); the tests check both give the same values.
+kernels instead (`_conv.correlate3x3`: forward+backward about 2x cheaper than the shifted
+slices on both, see its docstring); the tests check both give the same values.
 """
 
 from __future__ import annotations

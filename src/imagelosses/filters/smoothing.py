@@ -9,6 +9,7 @@ The same filter serves `gaussian_blur` and the local statistics of SSIM
 from __future__ import annotations
 
 import keras
+from keras import ops
 
 from imagelosses import _checks
 from imagelosses._shapes import check_number, resolve_layout, to_float
@@ -41,14 +42,37 @@ _gaussian_taps = _conv.constant_taps(gaussian_taps)
 def gaussian_filter_axes(x, layout, *, size: int, sigma: float, mode: str):
     """Separable Gaussian along the spatial axes of an already validated float32 tensor.
 
-    Channels never mix, so SSIM stacks its local-statistics maps on the channel axis and filters
-    them here in one call. A rank-4 batch with mode="valid" on `CONV_BACKENDS` goes through the
-    backend's depthwise convolution; everything else through `_conv.separable_correlate`.
+    Channels never mix (several maps can share one call: `gaussian_filter_maps`). A rank-4 batch
+    with mode="valid" on `CONV_BACKENDS` goes through the backend's depthwise convolution;
+    everything else through `_conv.separable_correlate`.
     """
     taps = _gaussian_taps(size, sigma)
     if mode == "valid" and layout.rank == 4 and keras.backend.backend() in CONV_BACKENDS:
         return _conv.depthwise_valid_2d(x, taps, taps, layout.data_format)
     return _conv.separable_correlate(x, {axis: taps for axis in layout.spatial_axes}, mode)
+
+
+# Whether `gaussian_filter_maps` filters its maps in one call on their concatenation along the
+# channel axis (else one call per map). Measured on a 2-core CPU, SSIM forward+backward on
+# 4x512x512x3, each variant timed in turn in one process: jax 256 ms stacked against 1359 ms one
+# by one; tensorflow 178 against 131 ms; torch 222 against 131 ms (pytorch_msssim 156 ms), where
+# torch's profiler gave the step four `cat` calls of 13 ms each.
+STACK_MAPS = {"jax": True, "tensorflow": False, "torch": False}
+
+
+def gaussian_filter_maps(maps, layout, *, size: int, sigma: float, stacked: bool | None = None):
+    """`gaussian_filter_axes(m, mode="valid")` of each map of one layout, as a list.
+
+    `stacked=True`: one call on the maps concatenated along the channel axis (channels never
+    mix), `False`: one call per map; the same values. Default: the backend's `STACK_MAPS`.
+    """
+    if stacked is None:
+        stacked = STACK_MAPS.get(keras.backend.backend(), True)
+    if not stacked:
+        return [gaussian_filter_axes(m, layout, size=size, sigma=sigma, mode="valid") for m in maps]
+    stacked_maps = ops.concatenate(maps, axis=layout.channel_axis)
+    local = gaussian_filter_axes(stacked_maps, layout, size=size, sigma=sigma, mode="valid")
+    return ops.split(local, len(maps), axis=layout.channel_axis)
 
 
 def gaussian_blur(

@@ -58,7 +58,7 @@ from imagelosses._reduce import mean_over
 from imagelosses._shapes import image_pair
 from imagelosses._types import Tensor
 from imagelosses.filters import _conv
-from imagelosses.filters.kernels import BOX_3, PREWITT_DERIVATIVE
+from imagelosses.filters.kernels import BOX_3, PREWITT_DERIVATIVE, full_kernel
 from imagelosses.structural.ssim import check_integer_range
 
 # The stabilising constant of the similarity map on the [0, 1] scale: the papers' T = 170 for
@@ -75,7 +75,7 @@ YIQ_WEIGHTS = np.array(
 # the portable filter's taps and the YIQ rows.
 _PREWITT, _BOX = map(_conv.static_taps, (PREWITT_DERIVATIVE, BOX_3))
 _PREWITT_2D = _conv.static_kernels(
-    [np.multiply.outer(PREWITT_DERIVATIVE, BOX_3), np.multiply.outer(BOX_3, PREWITT_DERIVATIVE)]
+    [full_kernel([PREWITT_DERIVATIVE, BOX_3]), full_kernel([BOX_3, PREWITT_DERIVATIVE])]
 )
 _YIQ_ROWS = YIQ_WEIGHTS.tolist()
 # The chromatic term of MS-GMSDc is the RMSE of I and Q on the 0-255 scale (the paper's and

@@ -31,8 +31,8 @@ from imagelosses import _checks
 from imagelosses._reduce import mean_over, sum_over
 from imagelosses._shapes import image_pair
 from imagelosses._types import Tensor
-from imagelosses.filters.smoothing import gaussian_filter_axes
-from imagelosses.structural.ssim import SSIM_OPTIONS, _check_min_size, filter_maps, local_moments
+from imagelosses.filters.smoothing import gaussian_filter_axes, gaussian_filter_maps
+from imagelosses.structural.ssim import SSIM_OPTIONS, _check_min_size, local_moments
 
 # torchmetrics' constant in the UQI denominator, float32's machine epsilon (2**-23, 1.19e-7): it
 # keeps flat windows (both local variances 0) at 0 instead of 0 / 0.
@@ -65,7 +65,7 @@ def _vif_terms(x, y, layout, taps, sigma, sigma_n_sq):
     """The information maps of one scale: `(log10(1 + g**2 s_x / (s_v + sigma_n_sq)),
     log10(1 + s_x / sigma_n_sq))`, with torchmetrics' masks written as `where`."""
     maps = [x, y, ops.square(x), ops.square(y), x * y]
-    mu_x, mu_y, xx, yy, xy = filter_maps(maps, layout, taps, sigma)
+    mu_x, mu_y, xx, yy, xy = gaussian_filter_maps(maps, layout, size=taps, sigma=sigma)
     var_x = ops.maximum(xx - ops.square(mu_x), 0.0)
     var_y = ops.maximum(yy - ops.square(mu_y), 0.0)
     cov = xy - mu_x * mu_y

@@ -33,7 +33,7 @@ from imagelosses import _checks
 from imagelosses._reduce import mean_over
 from imagelosses._shapes import check_number, image_pair
 from imagelosses._types import Tensor
-from imagelosses.filters.smoothing import check_window, gaussian_filter_axes
+from imagelosses.filters.smoothing import check_window, gaussian_filter_maps
 
 # The five weights of Wang, Simoncelli and Bovik (2003), finest scale first (tf.image's default).
 MS_SSIM_POWER_FACTORS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
@@ -97,31 +97,7 @@ def local_moments(x, y, layout, filter_size, filter_sigma):
     Shared by SSIM and UQI (`imagelosses.structural.quality.uqi`).
     """
     maps = [x, y, ops.square(x) + ops.square(y), x * y]
-    return filter_maps(maps, layout, filter_size, filter_sigma)
-
-
-# Whether `filter_maps` filters the maps in one call on their channel-stacked concatenation.
-# Measured on a 2-core CPU, SSIM forward+backward on 4x512x512x3 (interleaved runs): jax 256 ms
-# stacked against 1359 ms one by one; tensorflow 178 against 131 ms; torch 222 against 131 ms
-# (pytorch_msssim 156 ms), where the concatenation along the innermost axis and its gradient
-# cost more than the three extra filter calls.
-STACK_MAPS = {"jax": True, "tensorflow": False, "torch": False}
-
-
-def filter_maps(maps, layout, filter_size, filter_sigma, stacked: bool | None = None):
-    """Each map through the "valid" Gaussian filter: one call on the maps stacked on the channel
-    axis (`stacked=True`), or one call per map; the same values (channels never mix), which the
-    tests check. Default: the backend's choice in `STACK_MAPS`."""
-    if stacked is None:
-        stacked = STACK_MAPS.get(keras.backend.backend(), True)
-
-    def gaussian(v):
-        return gaussian_filter_axes(v, layout, size=filter_size, sigma=filter_sigma, mode="valid")
-
-    if not stacked:
-        return [gaussian(m) for m in maps]
-    local = gaussian(ops.concatenate(maps, axis=layout.channel_axis))
-    return ops.split(local, len(maps), axis=layout.channel_axis)
+    return gaussian_filter_maps(maps, layout, size=filter_size, sigma=filter_sigma)
 
 
 def _luminance_cs(x, y, layout, max_val, filter_size, filter_sigma, k1, k2):
