@@ -7,7 +7,8 @@ is `sum_i e_(i) g_i`, where `g` is the gradient of the Lovasz extension of the J
     J_i = 1 - (F - cumsum(fg_sorted)_i) / (F + cumsum(1 - fg_sorted)_i),  F = sum(fg)
     g_1 = J_1,  g_i = J_i - J_(i-1)
 
-Everything is vectorised: one `argsort` per image and class (or per class over the batch with
+Everything is vectorised: one descending argsort (`imagelosses._sorting`, a radix sort of
+uint32 keys on JAX) per image and class (or per class over the batch with
 `per_image=False`), `take_along_axis` and `cumsum`; no Python loop over pixels or classes. Void
 pixels (`ignore_class`) get the error -1e30 so they sort last, and are removed from the cumulative
 sums and from the dot product with `where`, which is what Berman's boolean indexing does.
@@ -25,7 +26,7 @@ from collections.abc import Sequence
 
 from keras import ops
 
-from imagelosses import _checks
+from imagelosses import _checks, _sorting
 from imagelosses._reduce import sum_over
 from imagelosses._registry import register_loss
 from imagelosses._types import Tensor
@@ -92,7 +93,7 @@ def lovasz_per_class(errors, fg, valid, relu=False):
     errors, fg, valid = (ops.transpose(x, (0, 2, 1)) for x in (errors, fg, valid))
     valid = valid * ops.ones_like(fg)
     errors = ops.where(valid > 0, errors, VOID_ERROR)
-    order = ops.argsort(-errors, axis=-1)
+    order = _sorting.argsort_descending(errors)
     errors_sorted = ops.take_along_axis(errors, order, axis=-1)
     fg_sorted = ops.take_along_axis(fg, order, axis=-1)
     valid_sorted = ops.take_along_axis(valid, order, axis=-1)
