@@ -3,7 +3,7 @@
 `argsort_descending(x)` is `keras.ops.argsort(-x, axis=-1)` on every backend but JAX, where XLA's
 CPU sort is slow for the keyed sorts an argsort needs: a sort that carries an index operand (or
 compares floats) calls a comparator per comparison, while a single unsigned-integer operand takes
-a direct path. `KERAS_BACKEND=jax python -m benchmarks.bench_sorting` times them (figures in
+a direct path. `KERAS_BACKEND=jax python -m benchmarks.jax_sort` times them (figures in
 benchmarks/README.md, "The Lovasz sort on JAX").
 
 The JAX path is therefore a least-significant-digit radix argsort made of uint32 sorts: the

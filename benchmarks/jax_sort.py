@@ -1,7 +1,7 @@
 """The Lovasz losses' descending argsort on JAX: the radix fast path against `jnp.argsort`, and
 the sorts it is made of, each `jax.jit`-compiled, on rows of float32 in [0, 1].
 
-`KERAS_BACKEND=jax python -m benchmarks.bench_sorting [--rows 12] [--lengths 4096 65536 262144]`
+`KERAS_BACKEND=jax python -m benchmarks.jax_sort [--rows 12] [--lengths 4096 65536 262144]`
 
 Prints, per row length, the median and 10-90% spread (ms) of: `jnp.argsort(-x)` (the portable
 path on jax), the radix path (`imagelosses._sorting.jax_radix_argsort_descending`), and the two
