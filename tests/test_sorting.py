@@ -14,7 +14,7 @@ def _awkward_rows(rng, rows, length):
     """Random signed values with ties, zeros, -1e30 (a void pixel's error), +-inf and subnormals."""
     x = rng.standard_normal((rows, length)).astype(np.float32)
     x[:, ::5] = x[:, :1]  # a tie every 5 elements
-    specials = np.array([0.0, -1e30, np.inf, -np.inf, 1e-40, -1e-40, 1.0, 3.5e38], np.float32)
+    specials = np.array([0.0, -1e30, np.inf, -np.inf, 1e-40, -1e-40, 1.0, 3.4e38], np.float32)
     count = min(len(specials), length - 1)
     x[:, 1 : 1 + count] = specials[:count]
     return x

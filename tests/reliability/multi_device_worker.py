@@ -5,10 +5,20 @@ Usage: python -m tests.reliability.multi_device_worker tensorflow|jax
 Two host CPU devices must be declared before the backend starts, hence a process of its own:
 TensorFlow splits the CPU into 2 logical devices and trains under `tf.distribute.MirroredStrategy`;
 JAX is started with `--xla_force_host_platform_device_count=2` and trains under
-`keras.distribution.DataParallel`. Each case trains the same initial weights for 2 SGD steps on
-a global batch of 4 (2 per device), then reports the largest relative gap in losses and weights,
-and in two stateful metrics: the loss itself as a metric (`LossTerm`), and the family's metric
-(`PSNR` for image losses, `IoU` with exact counts for segmentation losses).
+`keras.distribution.DataParallel`.
+
+Every case is one branch of a single multi-input, multi-output model (its own input, two
+convolutions and its own loss and metrics), so each device count compiles one training and one
+evaluation program instead of one of each per case: the model's total loss is the sum of the
+branches' losses and no weight is shared, so a branch's gradients are those of its case alone.
+On jax, `python -m tests.reliability.multi_device_worker jax` took 125 s with one model per
+case and 95 s as one model at XLA's default level, 94 s and 69 s at level 0 (idle 2-core CPU);
+on tensorflow, whose time goes to tracing the graph op by op, 152 s and 147 s. The model trains
+the same initial weights for 2 SGD steps on a global batch of 4 (2 per device); then, per case,
+the worker reports the largest relative gap in its output's losses, in its branch's weights, and
+in two stateful metrics: the loss itself as a metric
+(`LossTerm`), and the family's metric (`PSNR` for image losses, `IoU` with exact counts for
+segmentation losses).
 """
 
 from __future__ import annotations
@@ -21,12 +31,17 @@ BACKEND = sys.argv[1]
 os.environ["KERAS_BACKEND"] = BACKEND
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 if BACKEND == "jax":
-    # The two host devices share one thread pool. In two `make test` runs (level 0 and the
-    # default level) one device missed XLA's 40 s all-reduce rendezvous in the
-    # boundary_logits_void_spacing case while the other test worker shared the 2 cores, and the
-    # process aborted. Single-threaded Eigen calls keep each device's work on its own thread, so
-    # neither waits for pool threads the other holds (a hypothesis, not isolated).
-    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2 --xla_cpu_multi_thread_eigen=false"
+    # Level 0 as in the suite (tests/conftest.py). In two `make test` runs one device missed XLA's
+    # 40 s all-reduce rendezvous while the other test worker shared the 2 cores, and the process
+    # aborted: the rendezvous and termination timeouts are raised to 600 s (both devices still
+    # have to arrive, so a deadlock still fails, at the test's timeout; the abort was not
+    # reproduced to check these flags end it). Single-threaded Eigen
+    # calls keep each device's work on its own thread (kept from the earlier fix; not isolated).
+    os.environ["XLA_FLAGS"] = (
+        "--xla_force_host_platform_device_count=2 --xla_cpu_multi_thread_eigen=false"
+        " --xla_backend_optimization_level=0 --xla_cpu_collective_timeout_seconds=600"
+        " --xla_cpu_collective_call_terminate_timeout_seconds=600"
+    )
     os.environ["JAX_PLATFORMS"] = "cpu"
 else:
     os.environ["XLA_FLAGS"] = "--xla_backend_optimization_level=0"  # for fit's jit_compile
@@ -83,10 +98,19 @@ def _set_distribution(devices: int):
         )
 
 
-def _model(case):
-    inputs = keras.Input(shape=(case.size, case.size, 1))
-    hidden = keras.layers.Conv2D(4, 3, padding="same", activation="tanh")(inputs)
-    outputs = keras.layers.Conv2D(case.channels, 1, activation=case.head)(hidden)
+def _branch_name(case) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in case.name)
+
+
+def _model():
+    inputs, outputs = [], []
+    for case in CASES:
+        name = _branch_name(case)
+        x = keras.Input(shape=(case.size, case.size, 1), name=f"x_{name}")
+        hidden = keras.layers.Conv2D(4, 3, padding="same", activation="tanh", name=f"hidden_{name}")(x)
+        out = keras.layers.Conv2D(case.channels, 1, activation=case.head, name=name)(hidden)
+        inputs.append(x)
+        outputs.append(out)
     return keras.Model(inputs, outputs)
 
 
@@ -100,26 +124,35 @@ def _family_metric(case, y):
     return IoU(max(case.channels, 2), average="mean", from_logits=case.prediction == "logits", name="family")
 
 
-def _train(case, devices, initial, x, y):
+def _train(devices, initial, xs, ys):
+    """Trains the whole model; returns its start weights and, per case, (weights, losses, metrics)."""
     _set_distribution(devices)
     with _scope(devices):
-        model = _model(case)
+        model = _model()
         if initial is not None:
             model.set_weights(initial)
+        names = [_branch_name(case) for case in CASES]
         model.compile(
             optimizer=keras.optimizers.SGD(0.05),
-            loss=case.make(),
-            metrics=[
-                m for m in (LossTerm(case.make(), name="term"), _family_metric(case, y)) if m is not None
-            ],
+            loss={n: case.make() for n, case in zip(names, CASES)},
+            metrics={
+                n: [m for m in (LossTerm(case.make(), name="term"), _family_metric(case, y)) if m is not None]
+                for n, case, y in zip(names, CASES, ys)
+            },
         )
     start = [np.array(w) for w in model.get_weights()]
-    history = model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
-    losses = [float(v) for v in history.history["loss"]]
-    evaluated = model.evaluate(x, y, batch_size=4, verbose=0, return_dict=True)
+    inputs = {f"x_{n}": x for n, x in zip(names, xs)}
+    targets = dict(zip(names, ys))
+    history = model.fit(inputs, targets, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    evaluated = model.evaluate(inputs, targets, batch_size=4, verbose=0, return_dict=True)
     _set_distribution(1)
-    metrics = np.ravel([evaluated["term"], evaluated.get("family", 0.0)])
-    return start, model.get_weights(), losses + [evaluated["loss"]], metrics
+    results = {}
+    for n in names:
+        weights = [w for layer in ("hidden_" + n, n) for w in model.get_layer(layer).get_weights()]
+        losses = [float(v) for v in history.history[f"{n}_loss"]] + [evaluated[f"{n}_loss"]]
+        metrics = np.ravel([evaluated[f"{n}_term"], evaluated.get(f"{n}_family", 0.0)])
+        results[n] = (weights, losses, metrics)
+    return start, results
 
 
 def _gap(a, b):
@@ -129,20 +162,25 @@ def _gap(a, b):
 
 
 def _flat(weights):
-    """All weights in one vector, so a gap is relative to the model's largest weight."""
+    """A branch's weights in one vector, so a gap is relative to its largest weight."""
     return np.concatenate([np.ravel(w) for w in weights])
 
 
 def main():
     rng = np.random.default_rng(0)
     report = {"devices": None, "cases": {}}
+    keras.utils.set_random_seed(0)
+    xs, ys = [], []
     for case in CASES:
-        print(f"case {case.name}", file=sys.stderr, flush=True)
-        keras.utils.set_random_seed(0)
-        x = rng.random((8, case.size, case.size, 1)).astype("float32")
-        y, _ = case.data(rng, (8, case.size, case.size, case.channels))
-        start, one_weights, one_losses, one_metric = _train(case, 1, None, x, y)
-        _, two_weights, two_losses, two_metric = _train(case, 2, start, x, y)
+        xs.append(rng.random((8, case.size, case.size, 1)).astype("float32"))
+        ys.append(case.data(rng, (8, case.size, case.size, case.channels))[0])
+    print(f"training {len(CASES)} cases on one device", file=sys.stderr, flush=True)
+    start, one = _train(1, None, xs, ys)
+    print("training them on two devices", file=sys.stderr, flush=True)
+    _, two = _train(2, start, xs, ys)
+    for case in CASES:
+        n = _branch_name(case)
+        (one_weights, one_losses, one_metric), (two_weights, two_losses, two_metric) = one[n], two[n]
         report["cases"][case.name] = {
             "loss_gap": _gap(two_losses, one_losses),
             "metric_gap": _gap(two_metric, one_metric),
