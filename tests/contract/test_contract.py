@@ -85,16 +85,19 @@ def _model(case, jit):
         optimizer=keras.optimizers.Adam(1e-2),
         loss=case.make(),
         run_eagerly=not jit,
-        jit_compile=jit,
+        jit_compile=jit and BACKEND != "tensorflow",
     )
     return model
 
 
-# How each backend's users train. tensorflow: jit (Keras's default there compiles; eager Keras
-# training runs on torch, and the eager label checks have their own tests). jax: jit only
-# (run_eagerly=True dispatches op by op, compiling each op per shape: minutes over the registry).
-# torch: eager only (jit_compile=True is torch.compile, 27-64 s per model here; the jax and
-# tensorflow runs cover jit).
+# How each backend's users train. tensorflow: compiled, as a graph without XLA here: Keras's
+# default there (XLA) trains every case in the multi-device test (tests/reliability), which also
+# checks that every weight changes; the graph path took 37 s against 81 s for this test with XLA
+# (`pytest -n 2 tests/contract -k test_fit_updates`, 2-core CPU). Eager Keras training runs on
+# torch, and the eager label checks have their own tests. jax: jit only (run_eagerly=True
+# dispatches op by op, compiling each op per shape: minutes over the registry). torch: eager only
+# (jit_compile=True is torch.compile, 27-64 s per model here; the jax and tensorflow runs cover
+# jit).
 FIT_MODES = {"tensorflow": [True], "jax": [True], "torch": [False]}[BACKEND]
 
 

@@ -22,9 +22,10 @@ def _model(case):
     return keras.Model(inputs, outputs)
 
 
-# On tensorflow, the graph path without XLA (`jit_compile=False`): the contract's fit test
-# (tests/contract) trains every case with XLA, so between them both of tensorflow's compiled
-# paths train every case. With XLA this test took 1.7x as long there (7 cases: 34.4 s against 20.7 s).
+# On tensorflow, the graph path without XLA (`jit_compile=False`), as in the contract's fit test;
+# the multi-device test (tests/reliability/test_multi_device.py) trains every case with XLA, so
+# both of tensorflow's compiled paths train every case. With XLA this test took 1.7x as long
+# there (7 cases: 34.4 s against 20.7 s).
 JIT_COMPILE = False if keras.backend.backend() == "tensorflow" else "auto"
 
 
