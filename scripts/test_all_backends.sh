@@ -8,7 +8,7 @@ failed=()
 for backend in $BACKENDS; do
   echo "=== KERAS_BACKEND=$backend ==="
   start=$(date +%s)
-  KERAS_BACKEND=$backend "$PY" -m pytest -q -n 2 -p no:cacheprovider tests || failed+=("$backend")
+  KERAS_BACKEND=$backend "$PY" -m pytest -q -n 2 --dist loadgroup -p no:cacheprovider tests || failed+=("$backend")
   echo "=== $backend: $(( $(date +%s) - start )) s ==="
 done
 if [ ${#failed[@]} -gt 0 ]; then

@@ -19,6 +19,7 @@ def _means(segment) -> dict:
     return {s["loss"]: s["mean"] for s in segment["losses"]}
 
 
+@pytest.mark.xdist_group("ci_run")  # one computation of the session fixture
 @pytest.mark.parametrize("loss", ["dice", "ce"])
 def test_dice_and_cross_entropy_from_logits_find_both_rare_classes(ci_run, loss):
     segment, _ = ci_run
@@ -26,6 +27,7 @@ def test_dice_and_cross_entropy_from_logits_find_both_rare_classes(ci_run, loss)
         assert _means(segment)[loss][f"IoU {name}"] > 0.5, (loss, name, _means(segment)[loss])
 
 
+@pytest.mark.xdist_group("ci_run")  # one computation of the session fixture
 def test_default_runs_are_not_flagged(ci_run):
     segment, stdout = ci_run
     assert segment["warnings"] == []

@@ -122,6 +122,7 @@ def test_claim_no_warning_in_the_readme_run():
     assert printed.count("diagnostics: no run diverged") == 2
 
 
+@pytest.mark.xdist_group("ci_run")  # one computation of the session fixture
 @pytest.mark.parametrize("loss", ["ce", "dice"])
 def test_claims_hold_on_a_ci_sized_run(ci_run, loss):
     segment, stdout = ci_run
