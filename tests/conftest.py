@@ -20,6 +20,17 @@ import pytest  # noqa: E402
 
 BACKEND = keras.backend.backend()
 
+# Under xdist, torch gets the worker's share of the cores as intra-op threads (1 each for `make
+# test`'s 2 workers on 2 cores). With torch's default (every core) in each worker, its OpenMP
+# threads contend: the CI-sized bake-off took 695 s in a `make test` run, and alone beside one
+# busy process 118 s with 2 threads against 49 s with 1
+# (`pytest tests/cli/test_bakeoff_training.py -k rare_classes`).
+if BACKEND == "torch" and os.environ.get("PYTEST_XDIST_WORKER"):
+    import torch
+
+    _workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    torch.set_num_threads(max(1, (os.cpu_count() or 1) // _workers))
+
 # One tolerance table keyed by the input dtype. float32 compute against float64 references.
 TOLERANCES = {
     "float32": {"rtol": 1e-5, "atol": 1e-6},
