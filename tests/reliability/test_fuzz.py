@@ -1,6 +1,6 @@
 """Property-based fuzzing of every contract case: finite values within bounds, finite gradients.
 
-Random batch (1 or 3), spatial size (the case's size or size + 3), 2D or 3D where supported, and
+Random shape (one image of the case's size + 3, or a batch of 3 at its size), 2D or 3D where supported, and
 extreme predictions: constant images, exact 0 and 1 (`max_val`), `y_pred == y_true`; one-hot
 and uniform probabilities; logits of +-1e4 and 0. The example budget per case is
 `FUZZ_EXAMPLES` (default 6) to keep the suite inside its CI time.
