@@ -1,10 +1,9 @@
 """Descending argsort along the last axis (the Lovasz losses' one sort), with a JAX fast path.
 
 `argsort_descending(x)` is `keras.ops.argsort(-x, axis=-1)` on every backend but JAX, where XLA's
-CPU sort is slow for the keyed sorts an argsort needs: a sort that carries an index operand (or
-compares floats) calls a comparator per comparison, while a single unsigned-integer operand takes
-a direct path. `KERAS_BACKEND=jax python -m benchmarks.jax_sort` times them (figures in
-benchmarks/README.md, "The Lovasz sort on JAX").
+CPU sort is several times slower for what an argsort needs (an index operand carried beside the
+keys) and for float keys than for a single unsigned-integer operand: `KERAS_BACKEND=jax python -m
+benchmarks.jax_sort` times them (figures in benchmarks/README.md, "The Lovasz sort on JAX").
 
 The JAX path is therefore a least-significant-digit radix argsort made of uint32 sorts: the
 float's bits become an unsigned key in the same order, and each pass sorts
@@ -21,7 +20,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-# Rows longer than this (position bits > 32 - MIN_DIGIT_BITS) take the portable argsort.
+# Each radix pass sorts at least this many bits of the key: rows whose positions need more than
+# 32 - MIN_DIGIT_BITS bits (longer than 2**24) take the portable argsort.
 MIN_DIGIT_BITS = 8
 
 
