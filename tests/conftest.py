@@ -48,10 +48,11 @@ def to_numpy(x):
     return np.asarray(keras.ops.convert_to_numpy(x), dtype=np.float64)
 
 
-# The longest single items of `make test`, started first: xdist hands tests out in collection
-# order, and one of these collected late kept one worker busy for minutes while the other had
-# finished (the multi-device test, 148 s on tensorflow; the CI-sized bake-off, 46-56 s, shared by
-# the tests of its `xdist_group`, which `--dist loadgroup` keeps on one worker).
+# The longest single items of `make test`, started first, so that neither is left for the end
+# while the other worker has run out of tests (the multi-device test, about 150 s; the CI-sized
+# bake-off, 46-85 s, shared by the tests of its `xdist_group`, which `--dist loadgroup` keeps on
+# one worker). A precaution from the per-test times (654 test-seconds in 376 s on tensorflow):
+# its effect on the wall time was not isolated from the other changes made with it.
 LONGEST_FIRST = ("tests/reliability/test_multi_device.py::", "ci_run")
 
 

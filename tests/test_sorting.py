@@ -36,7 +36,7 @@ def test_radix_argsort_sorts_every_axis_but_the_last_independently(rng):
     np.testing.assert_array_equal(order, np.argsort(-x, axis=-1, kind="stable"))
 
 
-def test_rows_too_long_for_the_radix_path_take_the_portable_argsort():
+def test_the_radix_path_is_limited_to_rows_of_at_most_2_to_the_24():
     assert _sorting._position_bits(2**24) == 24 <= 32 - _sorting.MIN_DIGIT_BITS
     assert _sorting._position_bits(2**24 + 1) == 25 > 32 - _sorting.MIN_DIGIT_BITS
 
