@@ -8,6 +8,7 @@ model's float32 loss, with the same weights; training stays finite.
 import keras
 import numpy as np
 import pytest
+from keras import ops
 
 from tests.conftest import compiled, to_numpy
 from tests.contract.cases import ALL_CASES
@@ -29,11 +30,6 @@ def _model(case):
 JIT_COMPILE = False if keras.backend.backend() == "tensorflow" else "auto"
 
 
-def _evaluate(model, case, x, y):
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=case.make(), jit_compile=JIT_COMPILE)
-    return float(model.evaluate(x, y, batch_size=4, verbose=0))
-
-
 # Each case runs under one of the two policies, alternating along the catalogue, so both policies
 # meet every family while the suite trains each case once (the loss casts its inputs to float32
 # first, so the policies differ only in the model's rounding).
@@ -48,19 +44,23 @@ def test_mixed_precision_trains_finite_and_close_to_float32(case, policy, rng):
     x = rng.random((4, case.size, case.size, 1)).astype("float32")
     y, _ = case.data(rng, (4, case.size, case.size, case.channels))
     full = _model(case)
-    # The float32 loss of the same weights, called directly (`evaluate` would compile a test step
-    # for the reference too; its batch of 4 is the whole set, so its mean is this value).
-    reference = float(to_numpy(compiled(lambda v: case.make()(y, full(v)))(x)))
     keras.mixed_precision.set_global_policy(policy)
     mixed = _model(case)
     mixed.set_weights(full.get_weights())
-    value = _evaluate(mixed, case, x, y)
+    # The float32 loss and the mixed model's loss of the same weights, in one compiled call (a
+    # compiled `evaluate` of the mixed model was one more program per case; its batch of 4 is the
+    # whole set, so its mean is this value). `fit` below goes through Keras's compiled loss.
+    loss = case.make()
+    reference, value = (
+        float(v) for v in to_numpy(compiled(lambda v: ops.stack([loss(y, full(v)), loss(y, mixed(v))]))(x))
+    )
     assert np.isfinite(value)
     # A loss that thresholds the detached prediction (Case.extra["thresholds_prediction"]: the
     # Hausdorff-distance loss's distance field of p > 0.5) jumps where a rounded p crosses 0.5,
     # so only its finiteness is checked here.
     if not case.extra.get("thresholds_prediction", False):
         assert abs(value - reference) <= RELATIVE_TOLERANCE[policy] * abs(reference) + 1e-4
+    mixed.compile(optimizer=keras.optimizers.Adam(1e-3), loss=case.make(), jit_compile=JIT_COMPILE)
     history = mixed.fit(x, y, batch_size=2, epochs=1, verbose=0)
     assert np.all(np.isfinite(history.history["loss"]))
     assert all(np.all(np.isfinite(to_numpy(w))) for w in mixed.trainable_weights)
