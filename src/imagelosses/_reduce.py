@@ -22,14 +22,20 @@ import keras
 from keras import ops
 
 
-@functools.lru_cache(maxsize=1)
 def _float64_accumulation() -> bool:
-    """Whether sums accumulate in float64: TensorFlow without TPUs."""
-    if keras.backend.backend() != "tensorflow":
-        return False
+    """Whether sums accumulate in float64: TensorFlow without TPUs.
+
+    The backend test comes before the cached device query, so torch.compile never traces the
+    `lru_cache` wrapper (dynamo warned once per process that it ignores the cache).
+    """
+    return keras.backend.backend() == "tensorflow" and not _tensorflow_has_tpus()
+
+
+@functools.lru_cache(maxsize=1)
+def _tensorflow_has_tpus() -> bool:
     import tensorflow as tf
 
-    return not tf.config.list_logical_devices("TPU")
+    return bool(tf.config.list_logical_devices("TPU"))
 
 
 def sum_over(x, axis, keepdims=False):

@@ -348,7 +348,15 @@ def torch_correlate3x3(x, kernels, mode: str, data_format: str):
     count = math.prod(lead)  # explicit: reshape cannot infer -1 for an empty batch
     images = x.reshape(count, *x.shape[-3:])
     nchw = images.permute(0, 3, 1, 2) if last else images
-    if mode != "valid":
+    if mode != "valid" and _TORCH_PAD_ONE[mode] == "replicate" and torch.compiler.is_compiling():
+        # Under torch.compile (torch 2.13 on the CPU), inductor's replication_pad2d_backward
+        # asserts NCHW-contiguous strides on the gradient, which the convolution's backward
+        # gives channels_last, and the compiled train step fails in either data format
+        # (tests/torch_compile/test_compiled_training.py): the edge rows and columns are
+        # concatenated instead, which inductor fuses.
+        nchw = torch.cat([nchw[:, :, :1], nchw, nchw[:, :, -1:]], dim=2)
+        nchw = torch.cat([nchw[..., :1], nchw, nchw[..., -1:]], dim=3)
+    elif mode != "valid":
         nchw = F.pad(nchw, (1, 1, 1, 1), mode=_TORCH_PAD_ONE[mode])
     channels, outputs = nchw.shape[1], len(kernels)
     # float32 like the other paths' kernels: the tuples' float64 values rounded once

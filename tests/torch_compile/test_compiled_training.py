@@ -1,0 +1,73 @@
+"""torch.compile runs the 3x3 filter's torch path forward and backward, equal to eager.
+
+`_conv.torch_correlate3x3` (Sobel, Laplacian and GMSD's Prewitt) pads with one `F.pad` and runs a
+grouped `conv2d`. Under torch.compile (torch 2.13 on the CPU), inductor's kernel for the backward
+of a "replicate" `F.pad` asserted NCHW-contiguous strides on a gradient the convolution's backward
+gave channels_last, so a compiled train step of `SobelLoss` or `LaplacianLoss` (their default
+"reflect" mode) failed in either data format (`python -m benchmarks.torch_compile` stopped there).
+The reference is the same function run eagerly; its own values are checked against separable
+`correlate1d` passes in tests/filters.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import imagelosses
+from imagelosses.filters import _conv
+from tests.conftest import BACKEND
+
+pytestmark = pytest.mark.skipif(BACKEND != "torch", reason="torch.compile belongs to the torch backend")
+
+KERNELS = _conv.static_kernels([[[0, 1, 0], [1, -4, 1], [0, 1, 0]], np.arange(9.0).reshape(3, 3) - 4])
+
+
+def _value_and_gradient(fn, x):
+    import torch
+
+    x = x.detach().clone().requires_grad_(True)
+    value = fn(x)
+    (grad,) = torch.autograd.grad(value, x)
+    return value.detach().numpy().astype(np.float64), grad.numpy().astype(np.float64)
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+@pytest.mark.parametrize("mode", ["reflect", "nearest", "mirror", "constant", "valid"])
+def test_compiled_3x3_filter_and_its_gradient_equal_eager(mode, data_format, rng):
+    import torch
+
+    torch._dynamo.reset()
+    shape = (2, 9, 10, 3) if data_format == "channels_last" else (2, 3, 9, 10)
+    x = torch.tensor(rng.random(shape), dtype=torch.float32)
+
+    def total(v):  # a weighted sum, so each output position has its own gradient
+        out = _conv.torch_correlate3x3(v, KERNELS, mode, data_format)
+        weights = torch.linspace(0.5, 1.5, out.numel()).reshape(out.shape)
+        return torch.sum(weights * out**2)
+
+    eager = _value_and_gradient(total, x)
+    compiled = _value_and_gradient(torch.compile(total), x)
+    for got, want in zip(compiled, eager):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * np.max(np.abs(want)))
+
+
+@pytest.mark.parametrize("loss", [imagelosses.SobelLoss, imagelosses.LaplacianLoss])
+def test_compiled_edge_losses_train_like_eager(loss, rng):
+    """One Keras train step with `jit_compile=True` (torch.compile) moves the weights as eager does."""
+    import keras
+    import torch
+
+    torch._dynamo.reset()
+    x = rng.random((2, 12, 12, 3)).astype("float32")
+    y = np.clip(0.8 * x + 0.2 * rng.random(x.shape), 0, 1).astype("float32")
+    weights = []
+    for jit in (False, True):
+        keras.utils.set_random_seed(0)
+        inputs = keras.Input((12, 12, 3))
+        model = keras.Model(inputs, keras.layers.Conv2D(3, 3, padding="same")(inputs))
+        model.compile(optimizer=keras.optimizers.SGD(0.1), loss=loss(), jit_compile=jit)
+        model.train_on_batch(x, y)
+        weights.append([keras.ops.convert_to_numpy(w) for w in model.trainable_weights])
+    for compiled, eager in zip(*reversed(weights)):
+        np.testing.assert_allclose(compiled, eager, rtol=1e-5, atol=1e-6)
