@@ -52,9 +52,10 @@ def test_compiled_3x3_filter_and_its_gradient_equal_eager(mode, data_format, rng
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * np.max(np.abs(want)))
 
 
-@pytest.mark.parametrize("loss", [imagelosses.SobelLoss, imagelosses.LaplacianLoss])
-def test_compiled_edge_losses_train_like_eager(loss, rng):
-    """One Keras train step with `jit_compile=True` (torch.compile) moves the weights as eager does."""
+def test_compiled_sobel_loss_trains_like_eager(rng):
+    """One Keras train step with `jit_compile=True` (torch.compile) moves the weights as eager does
+    (one loss: LaplacianLoss and GMSD reach the same filter path, tested above; a compiled train
+    step costs about 20 s here)."""
     import keras
     import torch
 
@@ -66,7 +67,7 @@ def test_compiled_edge_losses_train_like_eager(loss, rng):
         keras.utils.set_random_seed(0)
         inputs = keras.Input((12, 12, 3))
         model = keras.Model(inputs, keras.layers.Conv2D(3, 3, padding="same")(inputs))
-        model.compile(optimizer=keras.optimizers.SGD(0.1), loss=loss(), jit_compile=jit)
+        model.compile(optimizer=keras.optimizers.SGD(0.1), loss=imagelosses.SobelLoss(), jit_compile=jit)
         model.train_on_batch(x, y)
         weights.append([keras.ops.convert_to_numpy(w) for w in model.trainable_weights])
     for compiled, eager in zip(*reversed(weights)):

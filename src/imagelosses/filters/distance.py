@@ -28,6 +28,7 @@ import math
 import numbers
 from collections.abc import Sequence
 
+import keras
 import numpy as np
 from keras import ops
 
@@ -38,6 +39,21 @@ from imagelosses._types import Tensor
 
 # Largest temporary of a min-plus pass, in float32 elements per image (2**24: 64 MiB).
 CHUNK_ELEMENTS = 2**24
+# Eager torch materialises each block's `(M, chunk, n)` sum before taking its min (XLA fuses the
+# two), so there a block holds about this many float32 in all images together (2 MiB). On the
+# 2-core CPU of benchmarks/README.md, 4 masks of 256x256 took 107-151 ms in blocks of up to 64 MiB
+# per image and 34-61 ms in these; 512x512 885-950 and 230-325 ms; 2x96x160x160 2401 and 700 ms
+# (a /tmp script, medians of 5-9 calls). Under torch.compile the blocks stay as on the other
+# backends (dynamo would unroll many blocks).
+TORCH_BLOCK_ELEMENTS = 2**19
+
+
+def _torch_eager() -> bool:
+    if keras.backend.backend() != "torch":
+        return False
+    import torch
+
+    return not torch.compiler.is_compiling()
 
 
 def check_spacing(spacing, spatial_dims: int) -> tuple[float, ...]:
@@ -105,6 +121,8 @@ def _min_plus_pass(f, axis: int, step: float, per_image: int):
     lead = [-1 if size is None else size for size in moved.shape[:-1]]  # only the batch is None
     flat = ops.reshape(moved, (-1, 1, n))  # (M, 1, n)
     chunk = max(1, min(n, CHUNK_ELEMENTS // max(per_image, 1)))
+    if _torch_eager():  # blocks that stay in cache: see TORCH_BLOCK_ELEMENTS
+        chunk = max(1, min(chunk, TORCH_BLOCK_ELEMENTS // max(int(flat.shape[0]) * n, 1)))
     count = -(-n // chunk)
     j = ops.arange(n, dtype="float32")
     scale = step * step
