@@ -86,12 +86,12 @@ def test_chunked_passes_equal_one_block(rng, monkeypatch):
     _check(x, (1.0, 0.6, 2.0), spatial_dims=3)
 
 
-@pytest.mark.skipif(BACKEND != "torch", reason="TORCH_BLOCK_ELEMENTS sizes the blocks of eager torch only")
-def test_torch_cache_sized_blocks_equal_one_block(rng, monkeypatch):
+@pytest.mark.skipif(BACKEND == "jax", reason="BLOCK_ELEMENTS sizes the blocks of torch and tensorflow only")
+def test_cache_sized_blocks_equal_one_block(rng, monkeypatch):
     x = (rng.random((3, 17, 11, 2)) > 0.1).astype("float32")
     # The min-plus pass runs along the width (the longer height takes the nearest-zero pass):
     # 3 * 17 * 2 lines of 11, so blocks of 2 of the 11 positions, the last one partial
-    monkeypatch.setattr(distance_module, "TORCH_BLOCK_ELEMENTS", 3 * 17 * 2 * 11 * 2)
+    monkeypatch.setattr(distance_module, "BLOCK_ELEMENTS", 3 * 17 * 2 * 11 * 2)
     _check(x, (1.0, 0.7))
 
 

@@ -39,17 +39,25 @@ from imagelosses._types import Tensor
 
 # Largest temporary of a min-plus pass, in float32 elements per image (2**24: 64 MiB).
 CHUNK_ELEMENTS = 2**24
-# Eager torch materialises each block's `(M, chunk, n)` sum before taking its min (XLA fuses the
-# two), so there a block holds about this many float32 in all images together (2 MiB). On the
-# 2-core CPU of benchmarks/README.md, 4 masks of 256x256 took 107-151 ms in blocks of up to 64 MiB
-# per image and 34-61 ms in these; 512x512 885-950 and 230-325 ms; 2x96x160x160 2401 and 700 ms
-# (a /tmp script, medians of 5-9 calls). Under torch.compile the blocks stay as on the other
-# backends (dynamo would unroll many blocks).
-TORCH_BLOCK_ELEMENTS = 2**19
+# Eager torch materialises each block's `(M, chunk, n)` sum before taking its min, so there a
+# block holds about this many float32 in all images together (2 MiB), which stays in cache;
+# tensorflow (as a graph and under XLA) was faster with the same blocks, jax (whose XLA fuses the
+# sum into the min) was not. On the 2-core CPU of benchmarks/README.md (a /tmp script, medians
+# of 3-9 calls), 4 masks of 256x256, 512x512 and 2 volumes of 96x160x160 took, with blocks of up
+# to 64 MiB per image and with these: torch eager 107-151 and 34-61 ms, 885-950 and 230-325 ms,
+# 2401 and 700 ms; tensorflow graph 57 and 43, 437 and 235, 1101 and 623 ms; tensorflow XLA 76
+# and 44, 266 and 236, 932 and 710 ms; jax 36 and 19, 129 and 144, 536 and 603 ms. Under
+# torch.compile the blocks stay per image (dynamo would unroll many blocks). With a batch of
+# unknown size (tensorflow's traced `fit`) a block holds this many per image.
+BLOCK_ELEMENTS = 2**19
 
 
-def _torch_eager() -> bool:
-    if keras.backend.backend() != "torch":
+def _blocks_in_cache() -> bool:
+    """Whether min-plus blocks are sized by BLOCK_ELEMENTS: torch eager and tensorflow."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        return True
+    if backend != "torch":
         return False
     import torch
 
@@ -121,8 +129,9 @@ def _min_plus_pass(f, axis: int, step: float, per_image: int):
     lead = [-1 if size is None else size for size in moved.shape[:-1]]  # only the batch is None
     flat = ops.reshape(moved, (-1, 1, n))  # (M, 1, n)
     chunk = max(1, min(n, CHUNK_ELEMENTS // max(per_image, 1)))
-    if _torch_eager():  # blocks that stay in cache: see TORCH_BLOCK_ELEMENTS
-        chunk = max(1, min(chunk, TORCH_BLOCK_ELEMENTS // max(int(flat.shape[0]) * n, 1)))
+    if _blocks_in_cache():  # see BLOCK_ELEMENTS
+        lines = flat.shape[0] if flat.shape[0] is not None else math.prod(moved.shape[1:-1])
+        chunk = max(1, min(chunk, BLOCK_ELEMENTS // max(int(lines) * n, 1)))
     count = -(-n // chunk)
     j = ops.arange(n, dtype="float32")
     scale = step * step
