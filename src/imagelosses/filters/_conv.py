@@ -353,7 +353,7 @@ def torch_correlate3x3(x, kernels, mode: str, data_format: str):
         # asserts NCHW-contiguous strides on the gradient, which the convolution's backward
         # gives channels_last, and the compiled train step fails in either data format
         # (tests/torch_compile/test_compiled_training.py): the edge rows and columns are
-        # concatenated instead, which inductor fuses.
+        # concatenated instead.
         nchw = torch.cat([nchw[:, :, :1], nchw, nchw[:, :, -1:]], dim=2)
         nchw = torch.cat([nchw[..., :1], nchw, nchw[..., -1:]], dim=3)
     elif mode != "valid":

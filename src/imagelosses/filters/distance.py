@@ -41,8 +41,8 @@ from imagelosses._types import Tensor
 CHUNK_ELEMENTS = 2**24
 # Eager torch materialises each block's `(M, chunk, n)` sum before taking its min, so there a
 # block holds about this many float32 in all images together (2 MiB), which stays in cache;
-# tensorflow (as a graph and under XLA) was faster with the same blocks, jax (whose XLA fuses the
-# sum into the min) was not. On the 2-core CPU of benchmarks/README.md (a /tmp script, medians
+# tensorflow (as a graph and under XLA) was faster with the same blocks, jax only at 256 px (why
+# was not looked into). On the 2-core CPU of benchmarks/README.md (a /tmp script, medians
 # of 3-9 calls), 4 masks of 256x256, 512x512 and 2 volumes of 96x160x160 took, with blocks of up
 # to 64 MiB per image and with these: torch eager 107-151 and 34-61 ms, 885-950 and 230-325 ms,
 # 2401 and 700 ms; tensorflow graph 57 and 43, 437 and 235, 1101 and 623 ms; tensorflow XLA 76

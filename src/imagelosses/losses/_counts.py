@@ -54,13 +54,14 @@ SUMMED_AXES_LAST = {"jax": True}
 def _summed_axes_last(seg: Segmentation, per_image: bool, *tensors):
     """`(*tensors, axes)`: on jax the tensors transposed so the summed pixel axes are the last ones.
 
-    XLA's CPU reduction over the pixel axes of a `(B, H, W, K)` array, which keeps the short
-    class axis last, took its inputs materialised (the product, and the bad-label term added to
-    each input); with the inputs transposed to `(B, K, H, W)` before the products, XLA fused the
-    transposes, products and sums: Dice forward+backward at 4x256x256x3 took 3.0-3.7 ms and
-    1.7-1.8 ms (a /tmp script, jitted, medians of 60 calls; `keras.losses.dice` 1.8-2.5 ms in the
-    benchmark). The same sums in another order: `tests/segmentation/test_counts.py` compares the
-    two. Elsewhere the tensors are returned as they are (the portable path).
+    XLA's CPU reductions over the pixel axes of a `(B, H, W, K)` array, which keep the short
+    class axis last, were twice as slow as over the minor axes of the same values transposed to
+    `(B, K, H, W)` (the compiled program writes the inputs out either way, with the bad-label
+    term added; transposed, it reduces the minor axes): Dice forward+backward at 4x256x256x3 took
+    3.0-3.7 ms and 1.7-1.8 ms (a /tmp script, jitted, medians of 60 calls; `keras.losses.dice`
+    1.8-2.5 ms in the benchmark). Why the minor-axis reduction is faster was not looked into.
+    The same sums in another order: `tests/segmentation/test_counts.py` compares the two.
+    Elsewhere the tensors are returned as they are (the portable path).
     """
     axes = seg.pixel_axes(per_image)
     if not SUMMED_AXES_LAST.get(keras.backend.backend(), False):
