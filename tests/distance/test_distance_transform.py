@@ -92,7 +92,16 @@ def test_cache_sized_blocks_equal_one_block(rng, monkeypatch):
     # The min-plus pass runs along the width (the longer height takes the nearest-zero pass):
     # 3 * 17 * 2 lines of 11, so blocks of 2 of the 11 positions, the last one partial
     monkeypatch.setattr(distance_module, "BLOCK_ELEMENTS", 3 * 17 * 2 * 11 * 2)
+    starts = []
+    block_map = distance_module.ops.map
+
+    def spy(fn, xs):
+        starts.append(tuple(xs.shape))
+        return block_map(fn, xs)
+
+    monkeypatch.setattr(distance_module.ops, "map", spy)
     _check(x, (1.0, 0.7))
+    assert starts == [(6,)]  # the blocks were taken: 6 starts along the 11 positions
 
 
 def test_integer_and_bool_inputs_give_float32(rng):

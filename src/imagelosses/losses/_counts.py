@@ -61,7 +61,9 @@ def _summed_axes_last(seg: Segmentation, per_image: bool, *tensors):
     3.0-3.7 ms and 1.7-1.8 ms (a /tmp script, jitted, medians of 60 calls; `keras.losses.dice`
     1.8-2.5 ms in the benchmark). Why the minor-axis reduction is faster was not looked into.
     The same sums in another order: `tests/segmentation/test_counts.py` compares the two.
-    Elsewhere the tensors are returned as they are (the portable path).
+    Elsewhere the tensors are returned as they are (the portable path). Not in `sum_over`: a
+    transpose of the product there was folded back by XLA (the same program as before, seen in
+    the compiled HLO), so the inputs of the products are the ones transposed.
     """
     axes = seg.pixel_axes(per_image)
     if not SUMMED_AXES_LAST.get(keras.backend.backend(), False):
