@@ -90,9 +90,10 @@ def _model(case, jit):
     return model
 
 
-# How each backend's users train. tensorflow: compiled, as a graph without XLA here: Keras's
-# default there (XLA) trains every case in the multi-device test (tests/reliability), which also
-# checks that every weight changes; the graph path took 37 s against 81 s for this test with XLA
+# How each backend's users train. tensorflow: compiled, as a graph without XLA, Keras's default
+# on a CPU-only machine; XLA (its default with a GPU and no tf.distribute) trains every case in the
+# multi-device test's one-device run (tests/reliability), which also checks that every weight
+# changes; the graph path took 37 s against 81 s for this test with XLA
 # (`pytest -n 2 tests/contract -k test_fit_updates`, 2-core CPU). Eager Keras training runs on
 # torch, and the eager label checks have their own tests. jax: jit only (run_eagerly=True
 # dispatches op by op, compiling each op per shape: minutes over the registry), and that training

@@ -8,17 +8,21 @@ JAX is started with `--xla_force_host_platform_device_count=2` and trains under
 `keras.distribution.DataParallel`.
 
 Every case is one branch of a single multi-input, multi-output model (its own input, two
-convolutions and its own loss and metrics), so each device count compiles one training and one
-evaluation program instead of one of each per case: the model's total loss is the sum of the
-branches' losses and no weight is shared, so a branch's gradients are those of its case alone.
-On jax, `python -m tests.reliability.multi_device_worker jax` took 125 s with one model per
-case and 95 s as one model at XLA's default level, 94 s and 69 s at level 0 (idle 2-core CPU);
-on tensorflow, whose time goes to tracing the graph op by op, 152 s and 147 s. The model trains
-the same initial weights for 2 SGD steps on a global batch of 4 (2 per device); then, per case,
-the worker reports the largest relative gap in its output's losses, in its branch's weights, and
-in two stateful metrics: the loss itself as a metric
-(`LossTerm`), and the family's metric (`PSNR` for image losses, `IoU` with exact counts for
-segmentation losses).
+convolutions and its own loss and metrics), so each device count compiles one training program
+instead of one per case: the model's total loss is the sum of the branches' losses and no weight
+is shared, so a branch's gradients are those of its case alone. The model trains the same
+initial weights for 2 epochs of 2 SGD steps on a global batch of 4 (2 per device); then, per
+case, the worker reports the largest relative gap in its output's epoch losses, in its branch's
+weights, and in two stateful metrics over each epoch: the loss itself as a metric (`LossTerm`),
+and the family's metric (`PSNR` for image losses, `IoU` with exact counts for segmentation
+losses).
+
+The one-device run trains under XLA on both backends: jax's default, and on tensorflow
+`jit_compile=True`, since Keras's default there on a CPU-only machine is the graph without XLA
+(`Trainer._resolve_auto_jit_compile`); the two-device run keeps Keras's default. Times, idle
+2-core CPU, `python -m tests.reliability.multi_device_worker <backend>`: tensorflow 190 s (its
+two-device fit 102 s, against 45 s for one device as a graph); jax 100 s. An `evaluate` after
+`fit`, in place of the second epoch, made them 270 s and 124 s.
 """
 
 from __future__ import annotations
@@ -76,6 +80,7 @@ CASES = [
 ]
 
 _STRATEGY = []
+EPOCHS = 2
 
 
 def _scope(devices: int):
@@ -142,6 +147,9 @@ def _train(devices, initial, xs, ys):
         names = [_branch_name(case) for case in CASES]
         model.compile(
             optimizer=keras.optimizers.SGD(0.05),
+            # XLA for the one-device run on tensorflow, where Keras's default on a CPU-only
+            # machine is the graph without it; the two-device run keeps the default.
+            jit_compile=True if BACKEND == "tensorflow" and devices == 1 else "auto",
             loss={n: case.make() for n, case in zip(names, CASES)},
             metrics={
                 n: [m for m in (LossTerm(case.make(), name="term"), _family_metric(case, y)) if m is not None]
@@ -152,14 +160,13 @@ def _train(devices, initial, xs, ys):
     branch_start = {n: _branch_weights(model, n) for n in names}
     inputs = {f"x_{n}": x for n, x in zip(names, xs)}
     targets = dict(zip(names, ys))
-    history = model.fit(inputs, targets, batch_size=4, epochs=1, shuffle=False, verbose=0)
-    evaluated = model.evaluate(inputs, targets, batch_size=4, verbose=0, return_dict=True)
+    history = model.fit(inputs, targets, batch_size=4, epochs=EPOCHS, shuffle=False, verbose=0).history
     _set_distribution(1)
     results = {}
     for n in names:
         weights = _branch_weights(model, n)
-        losses = [float(v) for v in history.history[f"{n}_loss"]] + [evaluated[f"{n}_loss"]]
-        metrics = np.ravel([evaluated[f"{n}_term"], evaluated.get(f"{n}_family", 0.0)])
+        losses = [float(v) for v in history[f"{n}_loss"]]
+        metrics = np.ravel([history[f"{n}_term"], history.get(f"{n}_family", [0.0] * EPOCHS)])
         results[n] = (branch_start[n], weights, losses, metrics)
     return start, results
 
@@ -194,7 +201,7 @@ def main():
             two[n],
         )
         report["cases"][case.name] = {
-            # the one-device run with the backend's default compilation (XLA on both)
+            # the one-device run, under XLA on both backends
             "unchanged_weights": sum(np.array_equal(a, b) for a, b in zip(one_weights, initial)),
             "finite": bool(all(np.all(np.isfinite(w)) for w in one_weights + two_weights)),
             "loss_gap": _gap(two_losses, one_losses),

@@ -32,8 +32,8 @@ METRIC_TOLERANCE = 1e-4
 
 @pytest.mark.skipif(BACKEND == "torch", reason="Keras's torch backend has no multi-device training API")
 def test_two_devices_match_one_device_for_every_loss():
-    """Also the check of the contract's fit test under Keras's default compilation, XLA on
-    tensorflow and jax: every weight changes and stays finite."""
+    """Also the check of the contract's fit test under XLA on tensorflow and jax (the worker's
+    one-device run): every weight changes and stays finite."""
     env = {k: v for k, v in os.environ.items() if k not in ("XLA_FLAGS", "KERAS_BACKEND")}
     run = subprocess.run(
         [sys.executable, "-m", "tests.reliability.multi_device_worker", BACKEND],
@@ -49,7 +49,7 @@ def test_two_devices_match_one_device_for_every_loss():
     assert report["devices"] == 2
     failures = {}
     for name, gaps in report["cases"].items():
-        # Keras's default compilation (XLA) updates every weight of the case's branch, finitely.
+        # XLA training updates every weight of the case's branch, finitely.
         assert gaps["finite"] and gaps["unchanged_weights"] == 0, (name, gaps)
         coupled = gaps["batch_coupled"] and BACKEND == "tensorflow"
         worst = max(gaps["loss_gap"], gaps["weight_gap"], gaps["metric_gap"] * TOLERANCE / METRIC_TOLERANCE)
