@@ -21,8 +21,8 @@ The one-device run trains under XLA on both backends: jax's default, and on tens
 `jit_compile=True`, since Keras's default there on a CPU-only machine is the graph without XLA
 (`Trainer._resolve_auto_jit_compile`); the two-device run keeps Keras's default. Times, idle
 2-core CPU, `python -m tests.reliability.multi_device_worker <backend>`: tensorflow 190 s (its
-two-device fit 102 s, against 45 s for one device as a graph); jax 100 s. An `evaluate` after
-`fit`, in place of the second epoch, made them 270 s and 124 s.
+two-device fit 102 s, against 45 s for one device as a graph); jax 100 s. The version before
+(one epoch, then `evaluate`; on tensorflow, both runs as graphs) took 270 s and 124 s.
 """
 
 from __future__ import annotations

@@ -23,13 +23,14 @@ pytestmark = pytest.mark.skipif(BACKEND != "torch", reason="torch.compile belong
 KERNELS = _conv.static_kernels([[[0, 1, 0], [1, -4, 1], [0, 1, 0]], np.arange(9.0).reshape(3, 3) - 4])
 
 
-def _value_and_gradient(fn, x):
+def _values_and_gradients(fn, inputs):
+    """`fn(*inputs)` (a vector) and the gradient of its sum with respect to each input."""
     import torch
 
-    x = x.detach().clone().requires_grad_(True)
-    value = fn(x)
-    (grad,) = torch.autograd.grad(value, x)
-    return value.detach().numpy().astype(np.float64), grad.numpy().astype(np.float64)
+    leaves = [x.detach().clone().requires_grad_(True) for x in inputs]
+    values = fn(*leaves)
+    grads = torch.autograd.grad(torch.sum(values), leaves)
+    return values.detach().numpy().astype(np.float64), [g.numpy().astype(np.float64) for g in grads]
 
 
 FORMATS = ("channels_last", "channels_first")
@@ -55,14 +56,8 @@ def test_compiled_3x3_filter_and_its_gradient_equal_eager(rng):
             out.append(torch.sum(weights * filtered**2))
         return torch.stack(out)
 
-    def values_and_gradients(fn):
-        leaves = [x.detach().clone().requires_grad_(True) for x in inputs]
-        values = fn(*leaves)
-        grads = torch.autograd.grad(torch.sum(values), leaves)
-        return values.detach().numpy().astype(np.float64), [g.numpy().astype(np.float64) for g in grads]
-
-    eager_values, eager_grads = values_and_gradients(totals)
-    compiled_values, compiled_grads = values_and_gradients(torch.compile(totals))
+    eager_values, eager_grads = _values_and_gradients(totals, inputs)
+    compiled_values, compiled_grads = _values_and_gradients(torch.compile(totals), inputs)
     np.testing.assert_allclose(compiled_values, eager_values, rtol=1e-5)
     failures = []
     for (mode, data_format), got, want in zip(combos, compiled_grads, eager_grads):
