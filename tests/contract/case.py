@@ -41,6 +41,9 @@ class Case:
         bounds: the documented range of the per-sample values, checked by the fuzz tests.
         batch_coupled: True when a sample's value depends on the other samples of its batch
             (`per_image=False` statistics); the multi-device tests then document the difference.
+        extra: what one test needs of a few cases: "thresholds_prediction" (the mixed-precision
+            test checks only finiteness), "volume_atol" (the volumes' absolute tolerance, with
+            its reason where the case sets it).
     """
 
     name: str

@@ -151,7 +151,9 @@ def test_volumes_and_sequences_match_reference(case, dims, rng):
     values = compiled(case.make(**_layout(dims)).call)(y_true, y_pred)
     expected = _reference(case, y_true, y_pred, dims)
     assert tuple(values.shape) == expected.shape
-    assert_close(values, expected)
+    # A case may widen the volumes' absolute tolerance, saying why (Case.extra["volume_atol"]).
+    volume_atol = case.extra.get("volume_atol") if dims == "3d" else None
+    assert_close(values, expected, **({"atol": volume_atol} if volume_atol else {}))
 
 
 # 6. float16 and bfloat16 inputs are computed in float32.
