@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import os
 
+from tests.xla_flags import with_suite_flags
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-# XLA (jax, and tensorflow's jit_compile) compiles the suite's thousands of tiny programs with
-# LLVM's optimisations off: 22% less CPU time on a jax contract sample (measured), the same maths.
-# At the default level, XLA CPU's fused 3D MS-SSIM of the contract volumes is 2.1-2.5e-5
-# relative from float64 (measured), at level 0 within 1e-5; the benchmarks run at the default level.
-# XLA CPU's older loop-fusion emitters in place of its MLIR fusion emitters: XLA's compile time of
-# the mixed_float16 half of tests/reliability/test_mixed_precision.py fell from 23.8 to 9.4 s
-# (77 programs) and the file's time from 41 to 24 s (jax.monitoring's backend_compile_duration).
-_SUITE_XLA_FLAGS = {"xla_backend_optimization_level": "0", "xla_cpu_use_fusion_emitters": "false"}
-_flags = os.environ.get("XLA_FLAGS", "")
-os.environ["XLA_FLAGS"] = " ".join(
-    [_flags] + [f"--{name}={value}" for name, value in _SUITE_XLA_FLAGS.items() if name not in _flags]
-).strip()
+# XLA's flags for the suite, unless XLA_FLAGS already sets them (their reasons: tests/xla_flags.py).
+os.environ["XLA_FLAGS"] = with_suite_flags(os.environ.get("XLA_FLAGS", ""))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402

@@ -31,26 +31,25 @@ import json
 import os
 import sys
 
+from tests.xla_flags import with_suite_flags  # imports nothing: no backend starts here
+
 BACKEND = sys.argv[1]
 os.environ["KERAS_BACKEND"] = BACKEND
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 if BACKEND == "jax":
-    # Level 0 and the older fusion emitters, as in the suite (tests/conftest.py). In two `make
-    # test` runs one device missed XLA's 40 s all-reduce rendezvous while the other test worker
-    # shared the 2 cores, and the process aborted: the rendezvous and termination timeouts are
-    # raised to 600 s (both devices still have to arrive, so a deadlock still fails, at the test's
-    # timeout; the abort was not reproduced to check these flags end it). Single-threaded Eigen
-    # calls keep each device's work on its own thread (kept from the earlier fix; not isolated).
-    os.environ["XLA_FLAGS"] = (
+    # The suite's flags (tests/xla_flags.py) and two host devices. In two `make test` runs one
+    # device missed XLA's 40 s all-reduce rendezvous while the other test worker shared the 2
+    # cores, and the process aborted: the rendezvous and termination timeouts are raised to 600 s
+    # (both devices still have to arrive, so a deadlock still fails, at the test's timeout; the
+    # abort was not reproduced to check these flags end it). Single-threaded Eigen calls keep each
+    # device's work on its own thread (kept from the earlier fix; not isolated).
+    os.environ["XLA_FLAGS"] = with_suite_flags(
         "--xla_force_host_platform_device_count=2 --xla_cpu_multi_thread_eigen=false"
-        " --xla_backend_optimization_level=0 --xla_cpu_use_fusion_emitters=false"
-        " --xla_cpu_collective_timeout_seconds=600"
-        " --xla_cpu_collective_call_terminate_timeout_seconds=600"
+        " --xla_cpu_collective_timeout_seconds=600 --xla_cpu_collective_call_terminate_timeout_seconds=600"
     )
     os.environ["JAX_PLATFORMS"] = "cpu"
 else:
-    # for fit's jit_compile, as in the suite (tests/conftest.py)
-    os.environ["XLA_FLAGS"] = "--xla_backend_optimization_level=0 --xla_cpu_use_fusion_emitters=false"
+    os.environ["XLA_FLAGS"] = with_suite_flags()  # for fit's jit_compile, as in the suite
     import tensorflow as tf
 
     cpu = tf.config.list_physical_devices("CPU")[0]
