@@ -100,11 +100,10 @@ def _model(case, jit):
 # torch, and the eager label checks have their own tests. jax: jit only (run_eagerly=True
 # dispatches op by op, compiling each op per shape: minutes over the registry), and that training
 # is the multi-device test's one-device run, which asserts what this test does (every weight
-# changes and stays finite) with SGD and full batches only: the partial last batch and Adam of
-# this test are not repeated on jax, where every batch shape is traced concretely; so this test
-# skips there (it took 73 s and 141 s of two jax suite runs, per `--junitxml`). torch: eager only
-# (jit_compile=True is torch.compile, 27-64 s per model here; the jax and tensorflow runs cover
-# jit).
+# changes and stays finite), but with SGD on full batches of 4: this test's Adam and partial last
+# batch are not checked on jax. This test skips there (it took 73 s and 141 s of two jax suite
+# runs, per `--junitxml`). torch: eager only (jit_compile=True is torch.compile, 27-64 s per
+# model here; the jax and tensorflow runs cover jit).
 FIT_MODES = {"tensorflow": [True], "jax": [True], "torch": [False]}[BACKEND]
 
 
