@@ -15,6 +15,7 @@ from keras import ops
 from imagelosses import LOSSES
 from tests.conftest import BACKEND, assert_close, compiled, to_numpy
 from tests.contract.cases import ALL_CASES
+from tests.training import build_optimizer
 
 CASES = {case.name: case for case in ALL_CASES}
 BY_NAME = pytest.mark.parametrize("case", list(CASES.values()), ids=list(CASES))
@@ -89,7 +90,7 @@ def _model(case, jit):
         run_eagerly=not jit,
         jit_compile=jit and BACKEND != "tensorflow",
     )
-    return model
+    return build_optimizer(model)
 
 
 # How each backend's users train. tensorflow: compiled, as a graph without XLA, Keras's default

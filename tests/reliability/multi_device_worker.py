@@ -66,6 +66,7 @@ from imagelosses import DiceLoss  # noqa: E402
 from imagelosses.losses.base import LossTerm  # noqa: E402
 from imagelosses.metrics import PSNR, IoU  # noqa: E402
 from tests.contract.cases import ALL_CASES  # noqa: E402
+from tests.training import build_optimizer  # noqa: E402
 
 # A batch statistic (per_image=False), beside the per-image contract cases: under
 # MirroredStrategy each replica sees its half of the batch, so the value differs from one
@@ -184,6 +185,7 @@ def _train(devices, initial, xs, ys):
                 for n, case, y in zip(names, CASES, ys)
             },
         )
+        build_optimizer(model)
     start = [np.array(w) for w in model.get_weights()]
     branch_start = {n: _branch_weights(model, n) for n in names}
     inputs = {f"x_{n}": x for n, x in zip(names, xs)}

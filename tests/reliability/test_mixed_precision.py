@@ -12,6 +12,7 @@ from keras import ops
 
 from tests.conftest import compiled, to_numpy
 from tests.contract.cases import ALL_CASES
+from tests.training import build_optimizer
 
 RELATIVE_TOLERANCE = {"mixed_float16": 0.02, "mixed_bfloat16": 0.05}
 
@@ -61,6 +62,7 @@ def test_mixed_precision_trains_finite_and_close_to_float32(case, policy, rng):
     if not case.extra.get("thresholds_prediction", False):
         assert abs(value - reference) <= RELATIVE_TOLERANCE[policy] * abs(reference) + 1e-4
     mixed.compile(optimizer=keras.optimizers.Adam(1e-3), loss=case.make(), jit_compile=JIT_COMPILE)
+    build_optimizer(mixed)
     history = mixed.fit(x, y, batch_size=2, epochs=1, verbose=0)
     assert np.all(np.isfinite(history.history["loss"]))
     assert all(np.all(np.isfinite(to_numpy(w))) for w in mixed.trainable_weights)

@@ -156,6 +156,10 @@ def fit(
     steps = int(np.ceil(len(x) / batch_size))
     eager = keras.backend.backend() == "tensorflow" and steps * epochs <= EAGER_STEPS
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, run_eagerly=eager)
+    # Adam's moments created before the first step: on TensorFlow, variables created inside it
+    # make tf.function trace the train step twice (the trace that creates them, then the one it
+    # runs); built here, once.
+    model.optimizer.build(model.trainable_variables)
     progress = Progress(
         label,
         epochs,
