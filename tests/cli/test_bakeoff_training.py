@@ -6,12 +6,15 @@ once per session on every backend.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
+import keras
+import numpy as np
 import pytest
 
-from imagelosses.cli import bakeoff
+from imagelosses.cli import bakeoff, train
 from tests.cli.conftest import CI_SEGMENT, RARE, run_segment_bakeoff
 
 
@@ -59,3 +62,23 @@ def test_same_seed_gives_the_same_segment_numbers(tmp_path):
         (segment,) = json.loads((tmp_path / name / "metrics.json").read_text())["results"]
         results.append([(r["metrics"], r["diagnostics"]) for r in segment["runs"]])
     assert results[0] == results[1]
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="the second trace, when the first step creates the optimizer's variables, is tf.function's",
+)
+def test_fit_traces_the_train_step_once(monkeypatch):
+    # Without `train.build_optimizer`, Adam's moments are created inside the first step and
+    # tf.function traces the step twice. More steps than EAGER_STEPS, so the run is a graph.
+    traces = []
+    step = keras.Model.train_step
+    monkeypatch.setattr(keras.Model, "train_step", lambda self, data: (traces.append(1), step(self, data))[1])
+    x = np.random.default_rng(0).random((32, 16, 16, 1)).astype("float32")
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    epochs = train.EAGER_STEPS // 2 + 1  # 2 steps an epoch
+    train.fit(
+        train.unet(2, width=4), loss, x, (x > 0.5).astype("int32"), epochs=epochs, batch_size=16,
+        learning_rate=1e-3, label="trace", stream=io.StringIO(),
+    )  # fmt: skip
+    assert len(traces) == 1

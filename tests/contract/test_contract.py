@@ -13,9 +13,9 @@ import pytest
 from keras import ops
 
 from imagelosses import LOSSES
+from imagelosses.cli.train import build_optimizer
 from tests.conftest import BACKEND, assert_close, compiled, to_numpy
 from tests.contract.cases import ALL_CASES
-from tests.training import build_optimizer
 
 CASES = {case.name: case for case in ALL_CASES}
 BY_NAME = pytest.mark.parametrize("case", list(CASES.values()), ids=list(CASES))

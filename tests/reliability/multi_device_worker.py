@@ -66,7 +66,6 @@ from imagelosses import DiceLoss  # noqa: E402
 from imagelosses.losses.base import LossTerm  # noqa: E402
 from imagelosses.metrics import PSNR, IoU  # noqa: E402
 from tests.contract.cases import ALL_CASES  # noqa: E402
-from tests.training import build_optimizer  # noqa: E402
 
 # A batch statistic (per_image=False), beside the per-image contract cases: under
 # MirroredStrategy each replica sees its half of the batch, so the value differs from one
@@ -144,13 +143,17 @@ def _model():
     return keras.Model(inputs, outputs)
 
 
+def _has_family_metric(case, y) -> bool:
+    """False where `y` carries more than labels (a pixel-weight channel)."""
+    return case.prediction == "image" or not (np.ndim(y) == 4 and np.shape(y)[-1] not in (1, case.channels))
+
+
 def _family_metric(case, y):
-    """PSNR for image losses, IoU for segmentation; none where `y` carries more than labels
-    (a pixel-weight channel)."""
+    """PSNR for image losses, IoU for segmentation; none where `_has_family_metric` is False."""
+    if not _has_family_metric(case, y):
+        return None
     if case.prediction == "image":
         return PSNR(max_val=1.0, name="family")
-    if np.ndim(y) == 4 and np.shape(y)[-1] not in (1, case.channels):
-        return None
     return IoU(max(case.channels, 2), average="mean", from_logits=case.prediction == "logits", name="family")
 
 
@@ -185,7 +188,6 @@ def _train(devices, initial, xs, ys):
                 for n, case, y in zip(names, CASES, ys)
             },
         )
-        build_optimizer(model)
     start = [np.array(w) for w in model.get_weights()]
     branch_start = {n: _branch_weights(model, n) for n in names}
     inputs = {f"x_{n}": x for n, x in zip(names, xs)}
@@ -193,11 +195,13 @@ def _train(devices, initial, xs, ys):
     history = model.fit(inputs, targets, batch_size=4, epochs=EPOCHS, shuffle=False, verbose=0).history
     _set_distribution(1)
     results = {}
-    for n, case in zip(names, CASES):
+    for n, case, y in zip(names, CASES, ys):
         weights = _branch_weights(model, n)
         losses = [float(v) for v in history[f"{n}_loss"]]
+        # Strict reads where the metric was compiled: a missing key raises instead of zeros.
         term = history[f"{n}_term"] if case.name in TERM_CASES else [0.0] * EPOCHS
-        metrics = np.ravel([term, history.get(f"{n}_family", [0.0] * EPOCHS)])
+        family = history[f"{n}_family"] if _has_family_metric(case, y) else [0.0] * EPOCHS
+        metrics = np.ravel([term, family])
         results[n] = (branch_start[n], weights, losses, metrics)
     return start, results
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from keras import ops
 
+from imagelosses.cli.train import build_optimizer
 from tests.conftest import compiled, to_numpy
 from tests.contract.cases import ALL_CASES
-from tests.training import build_optimizer
 
 RELATIVE_TOLERANCE = {"mixed_float16": 0.02, "mixed_bfloat16": 0.05}
 

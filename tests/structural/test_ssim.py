@@ -24,7 +24,7 @@ def _values(fn, y_true, y_pred, **options):
 
     jax's op-by-op dispatch compiles every op of an eager call: in a `make test` run the
     photographs test took 10.9 s on jax against 0.4 s on tensorflow, and one eager `ssim` plus
-    `ms_ssim` of a 128x128 photograph 1.8 s against 0.3 s compiled (a /tmp script). The eager
+    `ms_ssim` of a 128x128 photograph 1.7-1.9 s against 0.30-0.34 s compiled (a /tmp script). The eager
     path keeps its own tests here (layouts, errors, degenerate images) and in tests/contract.
     """
     return to_numpy(compiled(lambda t, p: fn(t, p, **options))(y_true, y_pred))

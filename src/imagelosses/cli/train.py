@@ -133,6 +133,19 @@ class Progress(keras.callbacks.Callback):
 EAGER_STEPS = 16
 
 
+def build_optimizer(model) -> keras.Model:
+    """Creates the compiled `model`'s optimizer variables (Adam's moments) before `fit`; returns it.
+
+    On TensorFlow, an optimizer whose variables are created inside the first training step makes
+    `tf.function` trace the train step, and the loss in it, twice: the trace that creates them,
+    then the one it runs. Built first, it is traced once (`tests/cli/test_bakeoff_training.py`
+    counts the traces). SGD without momentum has no such variables and traces once either way.
+    The suite's Adam training tests call this too.
+    """
+    model.optimizer.build(model.trainable_variables)
+    return model
+
+
 def fit(
     model,
     loss,
@@ -156,10 +169,7 @@ def fit(
     steps = int(np.ceil(len(x) / batch_size))
     eager = keras.backend.backend() == "tensorflow" and steps * epochs <= EAGER_STEPS
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, run_eagerly=eager)
-    # Adam's moments created before the first step: on TensorFlow, variables created inside it
-    # make tf.function trace the train step twice (the trace that creates them, then the one it
-    # runs); built here, once.
-    model.optimizer.build(model.trainable_variables)
+    build_optimizer(model)
     progress = Progress(
         label,
         epochs,
