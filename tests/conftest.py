@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 
 from tests.xla_flags import with_suite_flags
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # XLA's flags for the suite, unless XLA_FLAGS already sets them (their reasons: tests/xla_flags.py).
 os.environ["XLA_FLAGS"] = with_suite_flags(os.environ.get("XLA_FLAGS", ""))
+
+# One persistent jax compilation cache per run, every program in it however small: `--dist
+# loadgroup` spreads a test's parametrizations over both workers, so each would otherwise compile
+# the same programs (op by op, on jax's eager path) for the same shapes. Made by the process that
+# starts the run (before the xdist workers, which inherit it, as do the processes tests start),
+# and removed when that process ends; a JAX_COMPILATION_CACHE_DIR already set is left alone.
+_JAX_CACHE = None
+if "JAX_COMPILATION_CACHE_DIR" not in os.environ and not os.environ.get("PYTEST_XDIST_WORKER"):
+    _JAX_CACHE = tempfile.mkdtemp(prefix="imagelosses-jax-cache-")
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = _JAX_CACHE
+    os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
+    os.environ["JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"] = "0"
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
@@ -55,6 +69,11 @@ LONGEST_FIRST = ("tests/reliability/test_multi_device.py::", "ci_run")
 def _starts_early(item) -> bool:
     group = item.get_closest_marker("xdist_group")
     return item.nodeid.startswith(LONGEST_FIRST[0]) or (group is not None and LONGEST_FIRST[1] in group.args)
+
+
+def pytest_unconfigure(config):
+    if _JAX_CACHE is not None:
+        shutil.rmtree(_JAX_CACHE, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config, items):

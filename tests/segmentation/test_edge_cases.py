@@ -8,6 +8,7 @@ import pytest
 import imagelosses as il
 from tests.conftest import BACKEND, assert_close, gradient, to_numpy
 from tests.reference import segmentation as ref
+from tests.structural.helpers import value_and_gradient
 
 VOID = 255
 REGION = [il.dice_loss, il.jaccard_loss, il.tversky_loss, il.focal_tversky_loss, il.generalized_dice_loss]
@@ -29,8 +30,8 @@ def _options(fn):
 def test_empty_truth_and_prediction_give_zero_with_finite_gradient(fn):
     y_true = np.zeros((2, 8, 8, 1))
     y_pred = np.zeros((2, 8, 8, 1))
-    assert_close(fn(y_true, y_pred), [0.0, 0.0])
-    grad = gradient(lambda p: fn(y_true, p), y_pred)
+    values, grad = value_and_gradient(fn)(y_true, y_pred)
+    assert_close(values, [0.0, 0.0])
     assert np.all(np.isfinite(grad))
 
 
@@ -40,9 +41,8 @@ def test_all_void_image_has_value_zero_and_no_gradient(fn, rng):
     y_true[1] = VOID
     y_pred = rng.normal(size=(2, 6, 6, 3))
     options = dict(ignore_class=VOID, from_logits=True, **_options(fn))
-    values = to_numpy(fn(y_true, y_pred, **options))
+    values, grad = value_and_gradient(lambda t, p: fn(t, p, **options))(y_true, y_pred)
     assert np.isfinite(values[0]) and values[1] == 0.0
-    grad = gradient(lambda p: fn(y_true, p, **options), y_pred)
     assert np.all(np.isfinite(grad)) and np.all(grad[1] == 0.0)
     assert np.any(grad[0] != 0.0)
 
@@ -55,13 +55,13 @@ def test_void_pixels_do_not_change_value_or_gradient_even_as_nan(fn, rng):
     options = dict(ignore_class=[VOID], from_logits=True, **_options(fn))
     if fn is il.boundary_weighted_bce_dice_loss:  # void pixels count as 0 in the box average
         y_true[:, 3:] = VOID
-    values = to_numpy(fn(y_true, y_pred, **options))
+    step = value_and_gradient(lambda t, p: fn(t, p, **options))  # one jax compile for both calls
+    values, grad = step(y_true, y_pred)
     changed = y_pred.copy()
     changed[:, 3:] = np.nan
-    assert_close(fn(y_true, changed, **options), values)
-    grad = gradient(lambda p: fn(y_true, p, **options), y_pred)
+    values_nan, grad_nan = step(y_true, changed)
+    assert_close(values_nan, values)
     assert np.all(grad[:, 3:] == 0.0)
-    grad_nan = gradient(lambda p: fn(y_true, p, **options), changed)
     assert_close(grad_nan, grad)
 
 
@@ -71,9 +71,9 @@ def test_extreme_logits_stay_finite(fn, k, rng):
     y_true = rng.integers(0, 2 if k == 1 else k, (2, 6, 6, 1)).astype(np.float64)
     y_pred = np.where(rng.random((2, 6, 6, k)) < 0.5, -1e4, 1e4)
     options = dict(from_logits=True, **_options(fn))
-    values = to_numpy(fn(y_true, y_pred, **options))
+    values, grad = value_and_gradient(lambda t, p: fn(t, p, **options))(y_true, y_pred)
     assert np.all(np.isfinite(values))
-    assert np.all(np.isfinite(gradient(lambda p: fn(y_true, p, **options), y_pred)))
+    assert np.all(np.isfinite(grad))
 
 
 def test_lovasz_softmax_single_class_present(rng):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import imagelosses as il
-from tests.conftest import assert_close, gradient, to_numpy
+from tests.conftest import assert_close, compiled, gradient, to_numpy
 from tests.reference import segmentation as ref
 
 VOID = 255
@@ -73,7 +73,7 @@ def test_loss_matches_float64_reference(name, variant, rng):
     if name == "lovasz_hinge":
         options.setdefault("from_logits", False)  # hinge defaults to logits; data may be probs
     spatial_dims = len(v["shape"]) - 2
-    values = fn(y_true, y_pred, spatial_dims=spatial_dims, **options)
+    values = compiled(lambda t, p: fn(t, p, spatial_dims=spatial_dims, **options))(y_true, y_pred)
     assert tuple(values.shape) == (v["shape"][0],)
     assert_close(values, reference(y_true, y_pred, **options))
 
