@@ -86,7 +86,10 @@ def test_chunked_passes_equal_one_block(rng, monkeypatch):
     _check(x, (1.0, 0.6, 2.0), spatial_dims=3)
 
 
-@pytest.mark.skipif(BACKEND == "jax", reason="BLOCK_ELEMENTS sizes the blocks of torch and tensorflow only")
+@pytest.mark.skipif(
+    BACKEND != "tensorflow",
+    reason="BLOCK_ELEMENTS sizes the blocks of tensorflow only (torch eager: the next test)",
+)
 def test_cache_sized_blocks_equal_one_block(rng, monkeypatch):
     x = (rng.random((3, 17, 11, 2)) > 0.1).astype("float32")
     # The min-plus pass runs along the width (the longer height takes the nearest-zero pass):
@@ -102,6 +105,24 @@ def test_cache_sized_blocks_equal_one_block(rng, monkeypatch):
     monkeypatch.setattr(distance_module.ops, "map", spy)
     _check(x, (1.0, 0.7))
     assert starts == [(6,)]  # the blocks were taken: 6 starts along the 11 positions
+
+
+@pytest.mark.skipif(BACKEND != "torch", reason="torch_min_plus_pass is eager torch's fast path")
+@pytest.mark.parametrize("block", [None, 3 * 11, 2 * 11 * 11 + 5], ids=["one_block", "positions", "lines"])
+def test_torch_fast_path_equals_the_portable_passes(rng, monkeypatch, block):
+    """Bit for bit: the same sums and minima, in the fast path's blocks (of 3 positions, the
+    last one partial; of 2 whole lines of 11, the last one partial) or in one."""
+    x = (rng.random((3, 7, 11, 9, 1)) > 0.1).astype("float32")
+    x[0] = 1.0  # a volume without zero: inf everywhere
+    x[1, :, :, 4] = 1.0
+    spacing = (1.3, 0.7, 2.0)
+    if block is not None:
+        monkeypatch.setattr(distance_module, "TORCH_BLOCK_ELEMENTS", block)
+    fast = to_numpy(distance_transform(x, spacing=spacing, spatial_dims=3))
+    monkeypatch.setattr(distance_module, "torch_eager", lambda: False)
+    portable = to_numpy(distance_transform(x, spacing=spacing, spatial_dims=3))
+    np.testing.assert_array_equal(fast, portable)
+    np.testing.assert_allclose(fast, reference_distance_transform(x, spacing, 3), **TOL)
 
 
 def test_integer_and_bool_inputs_give_float32(rng):

@@ -242,3 +242,24 @@ def test_surface_dice_where_deepmind_agrees():
         distances = sd.compute_surface_distances(truth[0] > 0, pred[0] > 0, (1.0, 1.0))
         expected = sd.compute_surface_dice_at_tolerance(distances, tol)
         np.testing.assert_allclose(to_numpy(value)[0, 0], expected, atol=1e-6)
+
+
+@pytest.mark.skipif(BACKEND != "torch", reason="torch_rank_value is eager torch's fast path")
+def test_torch_sorted_rank_equals_the_bisection(rng, monkeypatch):
+    """Bit patterns with ties, inf and rows without a surface pixel (every entry above inf):
+    one sort per row gives the bisection's value at every rank."""
+    values = rng.choice(np.float32([0.0, 1.0, 1.5, np.sqrt(2.0), 7.25, np.inf]), size=(3, 6, 5, 2))
+    surface_pixels = rng.random(values.shape) < 0.6
+    surface_pixels[1, ..., 0] = False  # no surface: the bisection stops at the bits of inf
+    bits = np.where(surface_pixels, values.view(np.int32), np.int32(0x7FFFFFFF))
+    count = surface_pixels.sum(axis=(1, 2), keepdims=True)
+    axes = (1, 2)
+    for q in (0.0, 0.37, 0.95, 1.0):
+        rank = np.floor(q * np.maximum(count - 1, 0)).astype(np.int32)
+        fast = to_numpy(surface._rank_value(torch.tensor(bits), torch.tensor(rank), axes))
+        with monkeypatch.context() as patch:
+            patch.setattr(surface, "torch_eager", lambda: False)
+            bisected = to_numpy(surface._rank_value(torch.tensor(bits), torch.tensor(rank), axes))
+        np.testing.assert_array_equal(fast, bisected)
+        assert fast.shape == rank.shape
+    assert np.all(fast[1, ..., 0] == 0x7F800000)

@@ -15,7 +15,8 @@ The first pass takes the longest axis, so a 2D image costs `O(N * min(H, W))` an
 `O(N * (n_1 + n_2))`, the two shortest sides. Memory stays bounded: each pass
 computes its output `CHUNK_ELEMENTS / N` positions at a time with `keras.ops.map` (sequential
 under jit), so its largest temporary holds about `CHUNK_ELEMENTS` float32 per image (64 MiB), never
-`N * n_a`.
+`N * n_a`. On torch outside `torch.compile` the min-plus pass has a fast path
+(`torch_min_plus_pass`), tested equal to the portable one.
 
 Everything here is a function of a mask: inputs pass through `stop_gradient`, outputs carry no
 gradient, and nothing reads a tensor value, so the functions run under `jit` with a `None` batch.
@@ -39,25 +40,29 @@ from imagelosses._types import Tensor
 
 # Largest temporary of a min-plus pass, in float32 elements per image (2**24: 64 MiB).
 CHUNK_ELEMENTS = 2**24
-# Eager torch materialises each block's `(M, chunk, n)` sum before taking its min, so there a
-# block holds about this many float32 in all images together (2 MiB), which stays in cache;
-# tensorflow (as a graph and under XLA) was faster with the same blocks, jax only at 256 px (why
-# was not looked into). On the 2-core CPU of benchmarks/README.md (a /tmp script, medians
-# of 3-9 calls), 4 masks of 256x256, 512x512 and 2 volumes of 96x160x160 took, with blocks of up
-# to 64 MiB per image and with these: torch eager 107-151 and 34-61 ms, 885-950 and 230-325 ms,
-# 2401 and 700 ms; tensorflow graph 57 and 43, 437 and 235, 1101 and 623 ms; tensorflow XLA 76
-# and 44, 266 and 236, 932 and 710 ms; jax 36 and 19, 129 and 144, 536 and 603 ms. Under
-# torch.compile the blocks stay per image (dynamo would unroll many blocks). With a batch of
-# unknown size (tensorflow's traced `fit`) a block holds this many per image.
+# tensorflow takes its min-plus blocks this size in all images together (2 MiB), which stays in
+# cache; as a graph and under XLA it was faster with these blocks than with the 64 MiB blocks per
+# image that jax keeps (jax was faster with them only at 256 px; why was not looked into). On the
+# 2-core CPU of benchmarks/README.md (a /tmp script, medians of 3-9 calls), 4 masks of 256x256,
+# 512x512 and 2 volumes of 96x160x160 took, with blocks of up to 64 MiB per image and with these:
+# tensorflow graph 57 and 43, 437 and 235, 1101 and 623 ms; tensorflow XLA 76 and 44, 266 and
+# 236, 932 and 710 ms; jax 36 and 19, 129 and 144, 536 and 603 ms. With a batch of unknown size
+# (tensorflow's traced `fit`) a block holds this many per image.
 BLOCK_ELEMENTS = 2**19
+# Eager torch's min-plus blocks (`torch_min_plus_pass`): float32 elements of the one buffer
+# that every block's sum is written into (4 MiB).
+TORCH_BLOCK_ELEMENTS = 2**20
 
 
 def _blocks_in_cache() -> bool:
-    """Whether min-plus blocks are sized by BLOCK_ELEMENTS: torch eager and tensorflow."""
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        return True
-    if backend != "torch":
+    """Whether min-plus blocks are sized by BLOCK_ELEMENTS: tensorflow."""
+    return keras.backend.backend() == "tensorflow"
+
+
+def torch_eager() -> bool:
+    """Whether the torch fast paths apply: torch, outside `torch.compile` (where the portable
+    passes are traced, as on the other backends)."""
+    if keras.backend.backend() != "torch":
         return False
     import torch
 
@@ -127,6 +132,9 @@ def _min_plus_pass(f, axis: int, step: float, per_image: int):
         return f
     moved = ops.moveaxis(f, axis, -1)
     lead = [-1 if size is None else size for size in moved.shape[:-1]]  # only the batch is None
+    if torch_eager():
+        out = torch_min_plus_pass(ops.reshape(moved, (-1, n)), step * step)
+        return ops.moveaxis(ops.reshape(out, (*lead, n)), -1, axis)
     flat = ops.reshape(moved, (-1, 1, n))  # (M, 1, n)
     chunk = max(1, min(n, CHUNK_ELEMENTS // max(per_image, 1)))
     if _blocks_in_cache():  # see BLOCK_ELEMENTS
@@ -148,6 +156,36 @@ def _min_plus_pass(f, axis: int, step: float, per_image: int):
         out = ops.map(block, starts)  # (count, M, chunk), one block at a time
         out = ops.reshape(ops.transpose(out, (1, 0, 2)), (-1, count * chunk))[:, :n]
     return ops.moveaxis(ops.reshape(out, (*lead, n)), -1, axis)
+
+
+def torch_min_plus_pass(lines, scale: float):
+    """torch fast path of `_min_plus_pass` (eager): `out[m, i] = min_j lines[m, j] + scale * (i - j)^2`.
+
+    The same sums and minima as the portable pass, in blocks of whole lines (of positions too
+    where a line's `n * n` exceeds TORCH_BLOCK_ELEMENTS), each sum written into one buffer
+    allocated once per pass (`out=`) instead of a new tensor per block. With a new tensor per
+    block the times were bimodal between calls and runs: on the 2-core CPU of
+    benchmarks/README.md, 8192 lines of 512 (HD95's EDT at 4x512x512 with 2 classes) took
+    0.4-5.0 s, and 191-230 ms with the buffer (`/tmp` scripts, medians of 5 calls).
+    The loop runs over blocks, as `ops.map` runs on torch.
+    """
+    import torch
+
+    count, n = lines.shape
+    positions = max(1, min(n, TORCH_BLOCK_ELEMENTS // n))
+    rows = max(1, TORCH_BLOCK_ELEMENTS // (positions * n))
+    out = torch.empty_like(lines)
+    buffer = torch.empty((min(rows, count), positions, n), dtype=lines.dtype, device=lines.device)
+    j = torch.arange(n, dtype=lines.dtype, device=lines.device)
+    for start in range(0, n, positions):
+        i = j[start : start + positions]
+        weights = scale * torch.square(i[:, None] - j)  # (positions, n), as the portable pass
+        for first in range(0, count, rows):
+            block = lines[first : first + rows, None, :]
+            total = buffer[: block.shape[0], : i.shape[0]]
+            torch.add(block, weights, out=total)
+            torch.amin(total, dim=-1, out=out[first : first + rows, start : start + positions])
+    return out
 
 
 def _running(op, x, axis: int, fill: float, reverse: bool):
