@@ -125,6 +125,22 @@ def test_torch_fast_path_equals_the_portable_passes(rng, monkeypatch, block):
     np.testing.assert_allclose(fast, reference_distance_transform(x, spacing, 3), **TOL)
 
 
+@pytest.mark.skipif(BACKEND != "jax", reason="lax.cummax/cummin and the image blocks are jax's fast path")
+def test_jax_fast_path_equals_the_portable_passes(rng, monkeypatch):
+    """Bit for bit, on images (blocks of 4 of the 13 positions, the last one partial, against one
+    block) with a channel without zero."""
+    x = (rng.random((2, 29, 13, 2)) > 0.1).astype("float32")
+    x[0, ..., 1] = 1.0
+    monkeypatch.setattr(distance_module, "JAX_IMAGE_CHUNK_ELEMENTS", 29 * 13 * 2 * 3)
+    fast = to_numpy(compiled(lambda v: distance_transform(v, spacing=(0.8, 1.9)))(x))
+    monkeypatch.setattr(distance_module, "JAX_CUMULATIVE", False)
+    monkeypatch.setattr(distance_module, "JAX_IMAGE_CHUNK_ELEMENTS", distance_module.CHUNK_ELEMENTS)
+    monkeypatch.setattr(distance_module, "JAX_IMAGE_CHUNK_POSITIONS", 1)
+    portable = to_numpy(compiled(lambda v: distance_transform(v, spacing=(0.8, 1.9)))(x))
+    np.testing.assert_array_equal(fast, portable)
+    np.testing.assert_allclose(fast, reference_distance_transform(x, (0.8, 1.9)), **TOL)
+
+
 def test_integer_and_bool_inputs_give_float32(rng):
     x = rng.random((1, 8, 8, 1)) > 0.3
     fn = compiled(distance_transform)

@@ -54,6 +54,21 @@ BLOCK_ELEMENTS = 2**19
 TORCH_BLOCK_ELEMENTS = 2**20
 
 
+# jax's min-plus blocks for 2D images, in elements per image (2**20: 4 MiB). Jitted, interleaved
+# calls on the 2-core CPU of benchmarks/README.md (medians of 15; a /tmp script), with blocks of
+# 2**20, 2**22 and 2**24 per image: 4 masks of 128x128 1.6, 4.3 and 4.6 ms; of 256x256 7.1, 8.7
+# and 23.9 ms; of 512x512 46.9, 57.9 and 70.6 ms. Volumes keep CHUNK_ELEMENTS: 2 of 96x160x160
+# took 286.7, 261.4 and 188.5 ms (medians of 7). Why smaller blocks are faster for images and
+# slower for volumes was not looked into. A block keeps at least 4 positions: with 4 channels
+# (HD95's distances of 2 classes) at 512x512, blocks of 1, 4 and 16 positions took 400.5, 361.3 and
+# 325.7 ms (medians of 5), so 1 (2**20 per image there) was the slowest.
+JAX_IMAGE_CHUNK_ELEMENTS = 2**20
+JAX_IMAGE_CHUNK_POSITIONS = 4
+# jax's running max/min of the nearest-zero pass: `lax.cummax`/`lax.cummin` (JAX_CUMULATIVE) or the
+# portable shifted steps of `_running`.
+JAX_CUMULATIVE = True
+
+
 def _blocks_in_cache() -> bool:
     """Whether min-plus blocks are sized by BLOCK_ELEMENTS: tensorflow."""
     return keras.backend.backend() == "tensorflow"
@@ -125,8 +140,9 @@ def _static_sizes(x, axes, name):
     return sizes
 
 
-def _min_plus_pass(f, axis: int, step: float, per_image: int):
-    """`out[..., i, ...] = min_j f[..., j, ...] + (step * (i - j))^2` along `axis`."""
+def _min_plus_pass(f, axis: int, step: float, per_image: int, budget: int, minimum: int = 1):
+    """`out[..., i, ...] = min_j f[..., j, ...] + (step * (i - j))^2` along `axis`, in blocks of
+    at most `budget` elements per image and at least `minimum` positions."""
     n = f.shape[axis]
     if n == 1:
         return f
@@ -136,7 +152,7 @@ def _min_plus_pass(f, axis: int, step: float, per_image: int):
         out = torch_min_plus_pass(ops.reshape(moved, (-1, n)), step * step)
         return ops.moveaxis(ops.reshape(out, (*lead, n)), -1, axis)
     flat = ops.reshape(moved, (-1, 1, n))  # (M, 1, n)
-    chunk = max(1, min(n, CHUNK_ELEMENTS // max(per_image, 1)))
+    chunk = max(minimum, min(n, budget // max(per_image, 1)))
     if _blocks_in_cache():  # see BLOCK_ELEMENTS
         lines = flat.shape[0] if flat.shape[0] is not None else math.prod(moved.shape[1:-1])
         chunk = max(1, min(chunk, BLOCK_ELEMENTS // max(int(lines) * n, 1)))
@@ -213,8 +229,15 @@ def _nearest_zero_pass(zero, axis: int, step: float):
     shape[axis] = n
     index = ops.reshape(ops.arange(n, dtype="float32"), shape)
     inf = float("inf")
-    last = _running(ops.maximum, ops.where(zero > 0, index, -inf), axis, -inf, reverse=False)
-    following = _running(ops.minimum, ops.where(zero > 0, index, inf), axis, inf, reverse=True)
+    before, after = ops.where(zero > 0, index, -inf), ops.where(zero > 0, index, inf)
+    if keras.backend.backend() == "jax" and JAX_CUMULATIVE:
+        import jax
+
+        last = jax.lax.cummax(before, axis=axis)
+        following = jax.lax.cummin(after, axis=axis, reverse=True)
+    else:
+        last = _running(ops.maximum, before, axis, -inf, reverse=False)
+        following = _running(ops.minimum, after, axis, inf, reverse=True)
     return ops.square(step * ops.minimum(index - last, following - index))  # inf: no zero
 
 
@@ -227,10 +250,13 @@ def squared_distance_axes(zero, axes, spacing, per_image: int):
     """
     sizes = [zero.shape[a] for a in axes]
     first = sizes.index(max(sizes))
+    budget, minimum = CHUNK_ELEMENTS, 1
+    if keras.backend.backend() == "jax" and len(axes) == 2:
+        budget, minimum = min(budget, JAX_IMAGE_CHUNK_ELEMENTS), JAX_IMAGE_CHUNK_POSITIONS
     f = _nearest_zero_pass(zero, axes[first], spacing[first])
     for position, (axis, step) in enumerate(zip(axes, spacing)):
         if position != first:
-            f = _min_plus_pass(f, axis, step, per_image)
+            f = _min_plus_pass(f, axis, step, per_image, budget, min(minimum, sizes[position]))
     return f
 
 
