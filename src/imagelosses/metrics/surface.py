@@ -235,7 +235,7 @@ def torch_rank_value(bits, rank, axes):
     rows = torch.permute(bits, (*kept, *axes)).reshape(*[bits.shape[a] for a in kept], -1)
     ordered = torch.sort(rows, dim=-1).values
     index = torch.permute(rank, (*kept, *axes)).reshape(*[rank.shape[a] for a in kept], 1)
-    value = torch.minimum(torch.gather(ordered, -1, index.long()), torch.tensor(_INF_BITS, dtype=bits.dtype))
+    value = torch.clamp(torch.gather(ordered, -1, index.long()), max=_INF_BITS)
     value = value.reshape([bits.shape[a] for a in kept])
     for axis in sorted(axes):
         value = torch.unsqueeze(value, axis)
