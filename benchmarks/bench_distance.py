@@ -11,9 +11,10 @@ Two parts, one script:
   `hausdorff_distance(percentile=95)` against MONAI's `compute_hausdorff_distance` (KD-tree on
   the CPU; one-hot torch inputs prepared before timing), on 4xNxN masks for each side of
   `--sides` (default 64 to 1024; also the EDT's growth exponents) and on 2x96x160x160 (skipped
-  with `--no-volumes`), 3 classes for HD95.
+  with `--no-volumes`; `--volume-sides 64 96 128 160` times 2xSxSxS cubes instead, the 3D
+  scaling), 3 classes for HD95.
   `KERAS_BACKEND=jax python -m benchmarks.bench_distance --metrics [--smoke] [--sides 64 256]
-  [--no-volumes] [--json out.json]`
+  [--no-volumes | --volume-sides 64 96 128 160] [--json out.json]`
 
 Our calls are compiled as the harness compiles them (jax.jit, tf.function, torch eager); scipy
 and MONAI run as their users run them. Median and 10-90% spread over `--repeats` calls after one
@@ -219,6 +220,9 @@ def run_metrics(argv=None):
     parser.add_argument("--json", type=Path)
     parser.add_argument("--sides", type=int, nargs="*", help=f"2D sides (default {list(GROWTH_SIDES)})")
     parser.add_argument("--no-volumes", action="store_true", help="skip the 3D shape (minutes per call)")
+    parser.add_argument(
+        "--volume-sides", type=int, nargs="*", help="cube sides S of 2xSxSxS volumes in place of 2x96x160x160"
+    )
     # `make bench` passes its arguments to every family; the other families' options
     # (--sizes, --profile, --device, --cases) do not apply here and are ignored
     args, _ = parser.parse_known_args(argv)
@@ -234,7 +238,13 @@ def run_metrics(argv=None):
         _edt_cases(rng, f"4x{side}x{side}", 4, (side, side), repeats, rows)
         growth.append(rows[-2]["forward"]["median_ms"])
         _hd95_cases(rng, f"4x{side}x{side}", 4, (side, side), repeats, rows)
-    for label, batch, spatial in [] if args.no_volumes else SMOKE_SHAPES[1:] if args.smoke else SHAPES:
+    if args.no_volumes:
+        volumes = []
+    elif args.volume_sides:
+        volumes = [(f"2x{s}x{s}x{s}", 2, (s, s, s)) for s in args.volume_sides]
+    else:
+        volumes = SMOKE_SHAPES[1:] if args.smoke else SHAPES
+    for label, batch, spatial in volumes:
         _edt_cases(rng, label, batch, spatial, min(repeats, 3), rows, name="edt_3d")
         _hd95_cases(rng, label, batch, spatial, min(repeats, 3), rows, name="hd95_3d")
     # time ~ side^e: e = 2 for O(N) per image, 3 for O(N * side)

@@ -32,3 +32,13 @@ def test_metrics_smoke_profile_times_ours_and_the_peers(tmp_path):
     assert "(forward)" in text and "| edt | 4x32x32 |" in text
     for case in ("edt", "hd95", "edt_3d", "hd95_3d"):
         assert (tmp_path / "results" / f"scaling-{case}.png").stat().st_size > 0
+
+
+def test_volume_sides_time_one_cube_per_side(tmp_path):
+    out = tmp_path / "distance.json"
+    bench_distance.run_metrics(["--metrics", "--smoke", "--volume-sides", "8", "12", "--json", str(out)])
+    rows = json.loads(out.read_text())["results"]
+    for case in ("edt_3d", "hd95_3d"):
+        sizes = {r["size"] for r in rows if r["case"] == case and r["implementation"] == "imagelosses"}
+        assert sizes == {"2x8x8x8", "2x12x12x12"}, (case, sizes)
+    assert {r["shape"][1] for r in rows if r["case"] == "edt_3d"} == {8, 12}
