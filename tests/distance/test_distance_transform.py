@@ -128,7 +128,7 @@ def test_torch_fast_path_equals_the_portable_passes(rng, monkeypatch, block):
 @pytest.mark.skipif(BACKEND != "jax", reason="lax.cummax/cummin and the image blocks are jax's fast path")
 def test_jax_fast_path_equals_the_portable_passes(rng, monkeypatch):
     """Bit for bit, on images (blocks of 4 of the 13 positions, the last one partial, against one
-    block) with a channel without zero."""
+    block) with a channel without zero, and on a volume (at least two blocks against one)."""
     x = (rng.random((2, 29, 13, 2)) > 0.1).astype("float32")
     x[0, ..., 1] = 1.0
     monkeypatch.setattr(distance_module, "JAX_IMAGE_CHUNK_ELEMENTS", 29 * 13 * 2 * 3)
@@ -136,9 +136,16 @@ def test_jax_fast_path_equals_the_portable_passes(rng, monkeypatch):
     monkeypatch.setattr(distance_module, "JAX_CUMULATIVE", False)
     monkeypatch.setattr(distance_module, "JAX_IMAGE_CHUNK_ELEMENTS", distance_module.CHUNK_ELEMENTS)
     monkeypatch.setattr(distance_module, "JAX_IMAGE_CHUNK_POSITIONS", 1)
+    monkeypatch.setattr(distance_module, "JAX_MIN_BLOCKS", 1)
     portable = to_numpy(compiled(lambda v: distance_transform(v, spacing=(0.8, 1.9)))(x))
     np.testing.assert_array_equal(fast, portable)
     np.testing.assert_allclose(fast, reference_distance_transform(x, (0.8, 1.9)), **TOL)
+    volume = (rng.random((1, 6, 9, 7, 1)) > 0.1).astype("float32")
+    one_block = to_numpy(compiled(lambda v: distance_transform(v, spatial_dims=3))(volume))
+    monkeypatch.setattr(distance_module, "JAX_MIN_BLOCKS", 2)
+    two_blocks = to_numpy(compiled(lambda v: distance_transform(v, spatial_dims=3))(volume))
+    np.testing.assert_array_equal(two_blocks, one_block)
+    np.testing.assert_allclose(two_blocks, reference_distance_transform(volume, None, 3), **TOL)
 
 
 def test_integer_and_bool_inputs_give_float32(rng):

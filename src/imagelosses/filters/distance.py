@@ -66,6 +66,11 @@ TORCH_BLOCK_ELEMENTS = 2**20
 # slower than 16, the block of 2**24 per image. The rule was not tuned further.
 JAX_IMAGE_CHUNK_ELEMENTS = 2**20
 JAX_IMAGE_CHUNK_POSITIONS = 4
+# jax's min-plus pass takes at least this many blocks: XLA ran the pass as one block several
+# times slower than in two or more through `ops.map` (why was not looked into). Jitted,
+# interleaved, medians of 9 (a /tmp script): 2 volumes of 64^3 took 66.8 ms in one block and
+# 17.9 ms in two (15.1 ms in four); 4 masks of 128x128, 4.3-4.6 ms in one and 1.6 ms in two.
+JAX_MIN_BLOCKS = 2
 # jax's running max/min of the nearest-zero pass: `lax.cummax`/`lax.cummin` (JAX_CUMULATIVE) or the
 # portable shifted steps of `_running`.
 JAX_CUMULATIVE = True
@@ -155,6 +160,8 @@ def _min_plus_pass(f, axis: int, step: float, per_image: int, budget: int, minim
         return ops.moveaxis(ops.reshape(out, (*lead, n)), -1, axis)
     flat = ops.reshape(moved, (-1, 1, n))  # (M, 1, n)
     chunk = max(minimum, min(n, budget // max(per_image, 1)))
+    if keras.backend.backend() == "jax":  # see JAX_MIN_BLOCKS
+        chunk = min(chunk, -(-n // JAX_MIN_BLOCKS))
     if _blocks_in_cache():  # see BLOCK_ELEMENTS
         lines = flat.shape[0] if flat.shape[0] is not None else math.prod(moved.shape[1:-1])
         chunk = max(1, min(chunk, BLOCK_ELEMENTS // max(int(lines) * n, 1)))
