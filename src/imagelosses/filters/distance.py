@@ -17,7 +17,8 @@ computes its output `CHUNK_ELEMENTS / N` positions at a time with `keras.ops.map
 under jit), so its largest temporary holds about `CHUNK_ELEMENTS` float32 per image (64 MiB), never
 `N * n_a`. Fast paths, each tested equal to the portable passes bit for bit: on torch outside
 `torch.compile`, the min-plus pass (`torch_min_plus_pass`); on jax, the nearest-zero pass through
-`lax.cummax`/`lax.cummin` and smaller min-plus blocks for 2D images (`JAX_IMAGE_CHUNK_ELEMENTS`).
+`lax.cummax`/`lax.cummin`, smaller min-plus blocks for 2D images (`JAX_IMAGE_CHUNK_ELEMENTS`)
+and at least two blocks per pass (`JAX_MIN_BLOCKS`).
 
 Everything here is a function of a mask: inputs pass through `stop_gradient`, outputs carry no
 gradient, and nothing reads a tensor value, so the functions run under `jit` with a `None` batch.
