@@ -77,9 +77,24 @@ JAX_MIN_BLOCKS = 2
 JAX_CUMULATIVE = True
 
 
-def _blocks_in_cache() -> bool:
-    """Whether min-plus blocks are sized by BLOCK_ELEMENTS: tensorflow."""
-    return keras.backend.backend() == "tensorflow"
+def _block_positions(n: int, per_image: int, lines: int, spatial_dims: int) -> int:
+    """Output positions per block of the portable min-plus pass along an axis of `n` samples, for
+    `lines` lines of `per_image` elements per image: the one place of every backend's rule.
+
+    At most CHUNK_ELEMENTS per image; on jax, images take JAX_IMAGE_CHUNK_ELEMENTS (at least
+    JAX_IMAGE_CHUNK_POSITIONS positions) and every pass at least JAX_MIN_BLOCKS blocks; on
+    tensorflow a block holds at most BLOCK_ELEMENTS in all images together.
+    """
+    backend = keras.backend.backend()
+    budget, minimum = CHUNK_ELEMENTS, 1
+    if backend == "jax" and spatial_dims == 2:
+        budget, minimum = min(budget, JAX_IMAGE_CHUNK_ELEMENTS), min(JAX_IMAGE_CHUNK_POSITIONS, n)
+    chunk = max(minimum, min(n, budget // max(per_image, 1)))
+    if backend == "jax":
+        chunk = min(chunk, -(-n // JAX_MIN_BLOCKS))
+    if backend == "tensorflow":
+        chunk = max(1, min(chunk, BLOCK_ELEMENTS // max(lines * n, 1)))
+    return chunk
 
 
 def torch_eager() -> bool:
@@ -148,9 +163,9 @@ def _static_sizes(x, axes, name):
     return sizes
 
 
-def _min_plus_pass(f, axis: int, step: float, per_image: int, budget: int, minimum: int = 1):
+def _min_plus_pass(f, axis: int, step: float, per_image: int, spatial_dims: int):
     """`out[..., i, ...] = min_j f[..., j, ...] + (step * (i - j))^2` along `axis`, in blocks of
-    at most `budget` elements per image and at least `minimum` positions."""
+    `_block_positions` positions."""
     n = f.shape[axis]
     if n == 1:
         return f
@@ -160,12 +175,9 @@ def _min_plus_pass(f, axis: int, step: float, per_image: int, budget: int, minim
         out = torch_min_plus_pass(ops.reshape(moved, (-1, n)), step * step)
         return ops.moveaxis(ops.reshape(out, (*lead, n)), -1, axis)
     flat = ops.reshape(moved, (-1, 1, n))  # (M, 1, n)
-    chunk = max(minimum, min(n, budget // max(per_image, 1)))
-    if keras.backend.backend() == "jax":  # see JAX_MIN_BLOCKS
-        chunk = min(chunk, -(-n // JAX_MIN_BLOCKS))
-    if _blocks_in_cache():  # see BLOCK_ELEMENTS
-        lines = flat.shape[0] if flat.shape[0] is not None else math.prod(moved.shape[1:-1])
-        chunk = max(1, min(chunk, BLOCK_ELEMENTS // max(int(lines) * n, 1)))
+    # with a batch of unknown size (tensorflow's traced `fit`), the lines of one image
+    lines = flat.shape[0] if flat.shape[0] is not None else math.prod(moved.shape[1:-1])
+    chunk = _block_positions(n, per_image, int(lines), spatial_dims)
     count = -(-n // chunk)
     j = ops.arange(n, dtype="float32")
     scale = step * step
@@ -190,9 +202,10 @@ def torch_min_plus_pass(lines, scale: float):
     The same sums and minima as the portable pass, in blocks of whole lines (of positions too
     where a line's `n * n` exceeds TORCH_BLOCK_ELEMENTS), each sum written into one buffer
     allocated once per pass (`out=`) instead of a new tensor per block. With a new tensor per
-    block the times were bimodal between calls and runs: on the 2-core CPU of
-    benchmarks/README.md, 8192 lines of 512 (HD95's EDT at 4x512x512 with 2 classes) took
-    0.4-5.0 s, and 191-230 ms with the buffer (`/tmp` scripts, medians of 5 calls).
+    block the times spread widely between runs: on the 2-core CPU of benchmarks/README.md, 8192
+    lines of 512 (HD95's EDT at 4x512x512 with 2 classes) took 0.39 s in one process and 5.0 s in
+    another, and 191-230 ms with the buffer (`/tmp` scripts, medians of 5 calls). Why the new
+    tensors cost this much was not looked into.
     The loop runs over blocks, as `ops.map` runs on torch.
     """
     import torch
@@ -260,13 +273,10 @@ def squared_distance_axes(zero, axes, spacing, per_image: int):
     """
     sizes = [zero.shape[a] for a in axes]
     first = sizes.index(max(sizes))
-    budget, minimum = CHUNK_ELEMENTS, 1
-    if keras.backend.backend() == "jax" and len(axes) == 2:
-        budget, minimum = min(budget, JAX_IMAGE_CHUNK_ELEMENTS), JAX_IMAGE_CHUNK_POSITIONS
     f = _nearest_zero_pass(zero, axes[first], spacing[first])
     for position, (axis, step) in enumerate(zip(axes, spacing)):
         if position != first:
-            f = _min_plus_pass(f, axis, step, per_image, budget, min(minimum, sizes[position]))
+            f = _min_plus_pass(f, axis, step, per_image, len(axes))
     return f
 
 
