@@ -247,7 +247,7 @@ def test_surface_dice_where_deepmind_agrees():
 @pytest.mark.skipif(BACKEND != "torch", reason="torch_rank_value is eager torch's fast path")
 def test_torch_sorted_rank_equals_the_bisection(rng, monkeypatch):
     """Bit patterns with ties, inf and rows without a surface pixel (every entry above inf):
-    one sort per row gives the bisection's value at every rank."""
+    one sort per row gives the bisection's value and numpy's sorted value at every rank."""
     values = rng.choice(np.float32([0.0, 1.0, 1.5, np.sqrt(2.0), 7.25, np.inf]), size=(3, 6, 5, 2))
     surface_pixels = rng.random(values.shape) < 0.6
     surface_pixels[1, ..., 0] = False  # no surface: the bisection stops at the bits of inf
@@ -262,4 +262,9 @@ def test_torch_sorted_rank_equals_the_bisection(rng, monkeypatch):
             bisected = to_numpy(surface._rank_value(torch.tensor(bits), torch.tensor(rank), axes))
         np.testing.assert_array_equal(fast, bisected)
         assert fast.shape == rank.shape
+        # numpy: the rank-th smallest bit pattern of each row, at most the bits of inf
+        rows = np.moveaxis(bits, -1, 1).reshape(3, 2, -1)
+        expected = np.take_along_axis(np.sort(rows, axis=-1), np.moveaxis(rank, -1, 1).reshape(3, 2, 1), -1)
+        expected = np.minimum(expected, 0x7F800000).reshape(3, 2)
+        np.testing.assert_array_equal(fast[:, 0, 0, :], expected)
     assert np.all(fast[1, ..., 0] == 0x7F800000)
